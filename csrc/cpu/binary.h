@@ -1,0 +1,42 @@
+#pragma once
+#include <optional>
+#include <vector>
+#include "core/buffer.h"
+
+namespace pdg {
+
+// Codes shared with pydeepgen/ops/elementwise.py (BINARY_OPS).
+enum class BinaryOp : int {
+    Add = 0, Sub, Mul, Div, Pow, Maximum, Minimum,         // arithmetic, differentiable
+    Eq, Ne, Lt, Le, Gt, Ge,                                // comparisons -> bool
+    LogicalAnd, LogicalOr, LogicalXor,                     // -> bool
+    FloorDiv, Remainder,                                   // no gradient
+};
+
+// binary_forward: out = a (op) b with broadcasting.
+// Args:
+//   out            contiguous, numel = prod(shape); dtype = a's dtype, or bool
+//                  for comparisons and logical ops. Overwritten. May alias a or
+//                  b when that operand is not broadcast (in-place ops).
+//   a, b           same dtype (Python promotes first)
+//   shape          broadcast result shape
+//   a_strides      a's element strides over `shape` (0 on broadcast dims), with
+//   a_offset       the offset of its first element; same for b
+void binary_forward(int op, Buffer& out, const Buffer& a, const Buffer& b,
+                    const std::vector<int64_t>& shape, const std::vector<int64_t>& a_strides,
+                    int64_t a_offset, const std::vector<int64_t>& b_strides, int64_t b_offset);
+
+// binary_backward: gradients of out = a (op) b before broadcast reduction.
+// Args:
+//   da, db         optional, contiguous over `shape` (the unreduced gradient);
+//                  overwritten. Python sums them down to a's and b's shapes.
+//   dout           contiguous over `shape`
+//   a, b, out      the forward's inputs (strided as in the forward) and result
+// Only Add..Minimum have gradients; ties of maximum/minimum split the gradient
+// in half between a and b, as PyTorch does.
+void binary_backward(int op, std::optional<Buffer> da, std::optional<Buffer> db,
+                     const Buffer& dout, const Buffer& a, const Buffer& b, const Buffer& out,
+                     const std::vector<int64_t>& shape, const std::vector<int64_t>& a_strides,
+                     int64_t a_offset, const std::vector<int64_t>& b_strides, int64_t b_offset);
+
+}  // namespace pdg

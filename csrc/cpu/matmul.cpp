@@ -1,0 +1,41 @@
+// Batched matrix multiply on top of the GEMM ladder. The backward is two more
+// bmm calls with transposes (pydeepgen/ops/linalg.py): dA = dC @ op(B)^T,
+// dB = op(A)^T @ dC, so no separate backward kernel is needed.
+#include "cpu/matmul.h"
+
+#include "core/parallel.h"
+#include "cpu/gemm/gemm.h"
+
+namespace pdg {
+
+void bmm_forward(Buffer& out, const Buffer& a, const Buffer& bm, int64_t batch, int64_t M,
+                 int64_t N, int64_t K, bool trans_a, bool trans_b, int64_t a_offset,
+                 int64_t a_batch_stride, int64_t b_offset, int64_t b_batch_stride,
+                 const std::string& variant) {
+    const char* op = "matmul";
+    check_cpu(op, out); check_cpu(op, a); check_cpu(op, bm);
+    check_same_dtype(op, a, bm);
+    PDG_CHECK(batch >= 0 && M >= 0 && N >= 0 && K >= 0, op, ": negative size");
+    check_buffer(op, "out", out, batch * M * N, a.dtype());
+    auto check_span = [&](const Buffer& x, const char* name, int64_t off, int64_t bs, int64_t rows,
+                          int64_t cols) {
+        if (batch == 0 || rows * cols == 0) return;
+        const int64_t last = off + (batch - 1) * bs + rows * cols;
+        PDG_CHECK(off >= 0 && bs >= 0 && last <= x.numel(), op, ": operand ", name, " (", batch,
+                  " x ", rows, " x ", cols, ") does not fit its buffer of ", x.numel(), " elements");
+    };
+    check_span(a, "a", a_offset, a_batch_stride, M, K);
+    check_span(bm, "b", b_offset, b_batch_stride, K, N);
+    PDG_DISPATCH_FLOATING(a.dtype(), op, [&] {
+        const scalar_t* A = a.data<scalar_t>() + a_offset;
+        const scalar_t* B = bm.data<scalar_t>() + b_offset;
+        scalar_t* C = out.data<scalar_t>();
+        const int64_t lda = trans_a ? M : K, ldb = trans_b ? K : N;
+        for (int64_t i = 0; i < batch; ++i) {
+            gemm<scalar_t>(trans_a, trans_b, M, N, K, scalar_t(1), A + i * a_batch_stride, lda,
+                           B + i * b_batch_stride, ldb, scalar_t(0), C + i * M * N, N, variant);
+        }
+    });
+}
+
+}  // namespace pdg
