@@ -120,10 +120,9 @@ class _NoCtx:
         pass
 
 
-def _is_tensor(x):
-    from .._tensor import Tensor
-
-    return isinstance(x, Tensor)
+# One shared stand-in: forward() only writes attributes it never reads back when no
+# graph is recorded.
+_NO_CTX = _NoCtx(0)
 
 
 class Function:
@@ -144,9 +143,6 @@ class Function:
         record = False
         if _state.enabled:
             for a in args:
-                if type(a) is Tensor and a._requires_grad:
-                    record = True
-                    break
                 if isinstance(a, Tensor) and a._requires_grad:
                     record = True
                     break
@@ -154,7 +150,7 @@ class Function:
             prev = _state.enabled
             _state.enabled = False
             try:
-                return cls.forward(_NoCtx(len(args)), *args, **kwargs)
+                return cls.forward(_NO_CTX, *args, **kwargs)
             finally:
                 _state.enabled = prev
 
