@@ -3,6 +3,8 @@
 // dB = op(A)^T @ dC, so no separate backward kernel is needed.
 #include "cpu/matmul.h"
 
+#include <algorithm>
+
 #include "core/parallel.h"
 #include "cpu/gemm/gemm.h"
 
@@ -31,9 +33,21 @@ void bmm_forward(Buffer& out, const Buffer& a, const Buffer& bm, int64_t batch, 
         const scalar_t* B = bm.data<scalar_t>() + b_offset;
         scalar_t* C = out.data<scalar_t>();
         const int64_t lda = trans_a ? M : K, ldb = trans_b ? K : N;
-        for (int64_t i = 0; i < batch; ++i) {
-            gemm<scalar_t>(trans_a, trans_b, M, N, K, scalar_t(1), A + i * a_batch_stride, lda,
-                           B + i * b_batch_stride, ldb, scalar_t(0), C + i * M * N, N, variant);
+        const GemmFn<scalar_t> fn = gemm_function<scalar_t>(variant);
+        auto one = [&](int64_t i) {
+            fn(trans_a, trans_b, M, N, K, scalar_t(1), A + i * a_batch_stride, lda,
+               B + i * b_batch_stride, ldb, scalar_t(0), C + i * M * N, N);
+        };
+        // Many small products: one thread per group of matrices (each gemm
+        // then runs single-threaded). Large ones: gemm threads internally.
+        const double flops = 2.0 * double(M) * double(N) * double(K);
+        if (batch > 1 && flops < 4.0e6) {
+            const int64_t grain = std::max<int64_t>(1, int64_t(1.0e6 / std::max(flops, 1.0)));
+            parallel_for(batch, grain, [&](int64_t b0, int64_t b1) {
+                for (int64_t i = b0; i < b1; ++i) one(i);
+            });
+        } else {
+            for (int64_t i = 0; i < batch; ++i) one(i);
         }
     });
 }
