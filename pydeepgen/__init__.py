@@ -1,1 +1,36 @@
+"""pydeepgen: a deep-learning library whose every kernel is written in the open.
+
+``import pydeepgen as pdg`` gives a PyTorch-like API: tensors with autograd, ``pdg.nn``,
+``pdg.optim``, data loading, and models, on C++ (and CUDA) kernels in ``pydeepgen._C``.
+"""
+
 from . import _C
+from ._dtype import bool_ as bool  # noqa: A001
+from ._dtype import double, dtype, float32, float64, int64, long, promote_types, uint8
+from ._dtype import float  # noqa: A001
+from ._tensor import Tensor, device
+from . import _tensor_methods  # noqa: F401  (attaches operators and methods to Tensor)
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .config import (config, empty_cache, get_num_threads, info, memory_stats, set_num_threads,
+                     show_config)
+from .ops.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                           linspace, normal, ones, ones_like, rand, rand_like, randint, randn,
+                           randn_like, randperm, tensor, zeros, zeros_like)
+from .ops.elementwise import (add, broadcast_shapes, div, eq, floor_divide, ge, gt, le,
+                              logical_and, logical_not, logical_or, logical_xor, lt, maximum,
+                              minimum, mul, ne, pow, remainder, sub)
+from .ops.linalg import bmm, dot, matmul, mm, outer
+from .ops.reduce import (all, amax, amin, any, argmax, argmin, count_nonzero, logsumexp, max,
+                         mean, min, prod, std, sum, var)
+from .ops.shape import (broadcast_tensors, broadcast_to, cat, chunk, clone, concat, flatten,
+                        hstack, narrow, permute, reshape, split, squeeze, stack, transpose,
+                        unbind, unsqueeze, vstack)
+from .ops.unary import *  # noqa: F401,F403
+from .ops.activation import *  # noqa: F401,F403
+from .ops.softmax import *  # noqa: F401,F403
+from .ops.indexing import *  # noqa: F401,F403
+from .ops.scan import *  # noqa: F401,F403
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from . import autograd, cuda, nn, testing  # noqa: E402
+
+__version__ = _C.build_config()["version"]

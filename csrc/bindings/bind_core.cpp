@@ -117,6 +117,11 @@ PDG_BINDINGS(core, 0) {
     m.def("empty", &Buffer::empty, py::arg("numel"), py::arg("dtype"));
     m.def("empty", [](int64_t n, int dt) { return Buffer::empty(n, DType(dt)); });
     m.def("from_numpy", &buffer_from_numpy, py::arg("array"));
+    m.def("full", [](int64_t n, double value, int dt) {
+        Buffer b = Buffer::empty(n, DType(dt));
+        fill_strided(b, {n}, {1}, 0, value);
+        return b;
+    }, py::arg("numel"), py::arg("value"), py::arg("dtype"));
     m.def("itemsize", [](int dt) { return itemsize(DType(dt)); });
 
     py::enum_<DType>(m, "DType")

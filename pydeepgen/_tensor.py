@@ -1,0 +1,386 @@
+"""``Tensor``: shape, strides, offset and autograd state over a C++ ``_C.Buffer``.
+
+The split follows needle: C++ owns only flat storage; Python owns the view (shape,
+element strides, element offset), broadcasting and the graph. Kernels are called on
+contiguous buffers with explicit sizes (``_kbuf()``), except the strided copy and the
+broadcasting elementwise kernels, which take strides.
+"""
+
+import math
+import weakref
+
+import numpy as np
+
+from . import _C
+from . import _dtype as D
+from .autograd import grad_mode
+
+_state = grad_mode.state
+_STRIDES_CACHE = {}
+
+
+def contiguous_strides(shape):
+    s = _STRIDES_CACHE.get(shape)
+    if s is None:
+        acc = 1
+        out = []
+        for n in reversed(shape):
+            out.append(acc)
+            acc *= max(n, 1)
+        s = tuple(reversed(out))
+        if len(_STRIDES_CACHE) < 4096:
+            _STRIDES_CACHE[shape] = s
+    return s
+
+
+class device:
+    """A device: ``pdg.device("cpu")`` or ``pdg.device("cuda", 0)``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type="cpu", index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        if ":" in type:
+            type, idx = type.split(":", 1)
+            index = int(idx)
+        if type not in ("cpu", "cuda"):
+            raise ValueError(f"unknown device {type!r} (expected 'cpu' or 'cuda')")
+        self.type = type
+        self.index = index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and other.type == self.type and (
+            self.index == other.index or self.index is None or other.index is None
+        )
+
+    def __hash__(self):
+        return hash(self.type)
+
+    def __repr__(self):
+        return f"device(type={self.type!r}" + (f", index={self.index})" if self.index is not None else ")")
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+
+CPU = device("cpu")
+
+
+def _check_device(dev):
+    if dev is None:
+        return
+    d = device(dev) if not isinstance(dev, device) else dev
+    if d.type == "cuda":
+        from . import cuda
+
+        if not cuda.is_available():
+            raise RuntimeError(f"CUDA device requested but CUDA is unavailable: {cuda.build_info()['reason']}")
+        raise RuntimeError("CUDA tensors are not implemented yet in this build (CPU only)")
+
+
+class Tensor:
+    """An n-dimensional array with autograd, in the PyTorch idiom."""
+
+    __slots__ = (
+        "_buf", "_shape", "_strides", "_offset", "_dtype", "_requires_grad", "grad",
+        "_grad_fn", "_output_nr", "_base", "_hooks", "__weakref__",
+    )
+    __array_priority__ = 1000  # NumPy defers to our operators
+
+    # -- construction ---------------------------------------------------------------
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(cls)
+
+    def __init__(self, data=None, *, dtype=None, requires_grad=False):
+        if data is None:
+            data = []
+        from .ops.creation import tensor as _tensor
+
+        t = _tensor(data, dtype=dtype)
+        self._buf, self._shape, self._strides, self._offset = t._buf, t._shape, t._strides, t._offset
+        self._dtype = t._dtype
+        self._requires_grad = False
+        self.grad = None
+        self._grad_fn = None
+        self._output_nr = 0
+        self._base = None
+        self._hooks = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(buf, shape, dtype, strides=None, offset=0, base=None):
+        t = object.__new__(Tensor)
+        t._buf = buf
+        t._shape = shape
+        t._strides = contiguous_strides(shape) if strides is None else strides
+        t._offset = offset
+        t._dtype = dtype
+        t._requires_grad = False
+        t.grad = None
+        t._grad_fn = None
+        t._output_nr = 0
+        t._base = base
+        t._hooks = None
+        return t
+
+    @staticmethod
+    def _empty(shape, dtype):
+        """A fresh contiguous tensor (uninitialised) from the caching allocator."""
+        return Tensor._make(_C.empty(math.prod(shape), dtype.code), shape, dtype)
+
+    def _attach(self, node, output_nr):
+        self._grad_fn = node
+        self._output_nr = output_nr
+        self._requires_grad = True
+
+    # -- kernel access --------------------------------------------------------------
+    def _kbuf(self):
+        """The Buffer holding exactly this (contiguous) tensor's elements."""
+        buf = self._buf
+        n = math.prod(self._shape)
+        if self._offset == 0 and buf.numel == n:
+            return buf
+        return buf.slice(self._offset, n)
+
+    def is_contiguous(self):
+        shape, strides = self._shape, self._strides
+        expected = 1
+        for i in range(len(shape) - 1, -1, -1):
+            n = shape[i]
+            if n != 1 and strides[i] != expected:
+                return False
+            expected *= n
+        return True
+
+    # -- metadata -------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self._shape
+
+    def size(self, dim=None):
+        if dim is None:
+            return self._shape
+        return self._shape[_wrap_dim(dim, len(self._shape), "size")]
+
+    def stride(self, dim=None):
+        if dim is None:
+            return self._strides
+        return self._strides[_wrap_dim(dim, len(self._shape), "stride")]
+
+    def storage_offset(self):
+        return self._offset
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def device(self):
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    @property
+    def ndim(self):
+        return len(self._shape)
+
+    def dim(self):
+        return len(self._shape)
+
+    def numel(self):
+        return math.prod(self._shape)
+
+    nelement = numel
+
+    def element_size(self):
+        return self._dtype.itemsize
+
+    def __len__(self):
+        if not self._shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self._shape[0]
+
+    @property
+    def _version(self):
+        return self._buf.version
+
+    def data_ptr(self):
+        return self._buf.data_ptr + self._offset * self._dtype.itemsize
+
+    def is_floating_point(self):
+        return self._dtype.is_floating_point
+
+    # -- autograd state -------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad=True):
+        if self._grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "requires_grad_(False): you can only change requires_grad of leaf tensors; "
+                    "use detach() to get a tensor that does not require grad"
+                )
+            return self
+        if requires_grad and not self._dtype.is_floating_point:
+            raise RuntimeError(
+                f"only tensors of floating point dtype can require gradients, got {self._dtype.name}"
+            )
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def is_leaf(self):
+        return self._grad_fn is None
+
+    def retain_grad(self):
+        if self._grad_fn is None:
+            return
+        node = self._grad_fn
+        if node._retained is None:
+            node._retained = []
+        node._retained.append((weakref.ref(self), self._output_nr))
+
+    def register_hook(self, hook):
+        """Hook called with the gradient of a leaf before it is accumulated."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return hook
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        from .autograd.engine import run_backward
+
+        run_backward([self], [gradient], bool(retain_graph) or create_graph, create_graph)
+
+    def detach(self):
+        t = Tensor._make(self._buf, self._shape, self._dtype, self._strides, self._offset, self._base)
+        return t
+
+    def detach_(self):
+        if self._base is not None and self._grad_fn is not None:
+            raise RuntimeError("detach_(): cannot detach a view in place; use detach()")
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # -- NumPy interop --------------------------------------------------------------
+    def numpy(self, force=False):
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "numpy(): can't call numpy() on a tensor that requires grad; use "
+                "tensor.detach().numpy() instead"
+            )
+        return self._buf.numpy(list(self._shape), list(self._strides), self._offset)
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy(force=True)
+        if dtype is not None:
+            a = a.astype(dtype, copy=False)
+        if copy:
+            a = a.copy()
+        return a
+
+    def tolist(self):
+        return self.numpy(force=True).tolist()
+
+    def item(self):
+        if self.numel() != 1:
+            raise ValueError(
+                f"item(): only one element tensors can be converted to Python scalars, got shape "
+                f"{tuple(self._shape)}"
+            )
+        return self.numpy(force=True).reshape(()).item()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._dtype.category == 2:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self.numel()} elements is ambiguous"
+            )
+        return bool(self.item())
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        a = self.numpy(force=True)
+        body = np.array2string(a, separator=", ", precision=4, threshold=1000, prefix="tensor(")
+        extras = []
+        if self._dtype is not D.float32 and not (self._dtype is D.int64 and a.size > 0) and self._dtype is not D.bool_:
+            extras.append(f"dtype=pydeepgen.{self._dtype.name}")
+        elif a.size == 0:
+            extras.append(f"size={tuple(self._shape)}")
+            if self._dtype is not D.float32:
+                extras.append(f"dtype=pydeepgen.{self._dtype.name}")
+        if self._grad_fn is not None:
+            extras.append(f"grad_fn=<{self._grad_fn.name()}>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        a = self.detach().contiguous().numpy().copy()
+        return (_rebuild, (a, self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        t = self.detach().clone()
+        t._requires_grad = self._requires_grad
+        if self.grad is not None:
+            t.grad = self.grad.clone()
+        memo[id(self)] = t
+        return t
+
+    def __iter__(self):
+        if not self._shape:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(self._shape[0]):
+            yield self[i]
+
+    def __contains__(self, value):
+        return bool((self == value).any())
+
+
+def _rebuild(array, requires_grad):
+    from .ops.creation import from_numpy
+
+    t = from_numpy(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _wrap_dim(dim, ndim, op="op"):
+    n = max(ndim, 1)
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
+    if dim < -n or dim >= n:
+        raise IndexError(f"{op}: dimension {dim} out of range for a {ndim}-d tensor (expected in [{-n}, {n - 1}])")
+    return dim + n if dim < 0 else dim

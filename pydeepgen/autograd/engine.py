@@ -1,0 +1,153 @@
+"""The backward pass: walk the recorded graph in reverse topological order.
+
+Gradients of a node's outputs are summed before its backward runs (a shared
+sub-expression contributes once per use); leaves accumulate into ``.grad``; the graph's
+saved tensors are freed afterwards unless ``retain_graph=True``.
+"""
+
+import sys
+
+from . import grad_mode
+
+
+def _collect(roots):
+    """Dependency counts (number of uses by other nodes) of every node reachable."""
+    deps = {}
+    stack = list(roots)
+    seen = set(id(n) for n in roots)
+    for n in roots:
+        deps.setdefault(n, 0)
+    while stack:
+        node = stack.pop()
+        for e in node.next_edges:
+            if e is None or e[0] is None:
+                continue
+            child = e[0]
+            deps[child] = deps.get(child, 0) + 1
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    return deps
+
+
+def _accumulate_leaf(leaf, g):
+    from .._tensor import Tensor
+
+    if g.shape != leaf.shape:
+        g = g.reshape(leaf.shape) if g.numel() == leaf.numel() else g.expand(leaf.shape)
+    if g.dtype is not leaf.dtype:
+        g = g.to(leaf.dtype)
+    for hook in leaf._hooks or ():
+        r = hook(g)
+        if r is not None:
+            g = r
+    if leaf.grad is None:
+        # Store a tensor nobody else holds: gradients passed straight through (add,
+        # views) may also be another leaf's gradient.
+        if g._base is not None or not g.is_contiguous() or sys.getrefcount(g) > 3:
+            g = g.contiguous().clone() if g.is_contiguous() else g.contiguous()
+        g._requires_grad = False
+        g._grad_fn = None
+        leaf.grad = g
+    else:
+        with grad_mode.no_grad():
+            leaf.grad.add_(g)
+    assert isinstance(leaf.grad, Tensor)
+
+
+def _add_grads(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, inputs=None):
+    from .._tensor import Tensor
+    from ..ops import creation
+
+    roots = []
+    root_grads = {}
+    for t, g in zip(tensors, grad_tensors):
+        if not t._requires_grad:
+            raise RuntimeError(
+                "backward(): element 0 of tensors does not require grad and does not have a grad_fn"
+            )
+        if g is None:
+            if t.numel() != 1:
+                raise RuntimeError(
+                    f"backward(): grad can be implicitly created only for scalar outputs, "
+                    f"got a tensor of shape {tuple(t.shape)}"
+                )
+            g = creation.ones_like(t)
+        elif not isinstance(g, Tensor):
+            g = creation.tensor(g, dtype=t.dtype)
+        if g.shape != t.shape:
+            raise RuntimeError(
+                f"backward(): gradient has shape {tuple(g.shape)} but the output has shape "
+                f"{tuple(t.shape)}"
+            )
+        if t._grad_fn is None:  # a leaf
+            _accumulate_leaf(t, g)
+            continue
+        node = t._grad_fn
+        if node not in root_grads:
+            roots.append(node)
+            root_grads[node] = [None] * node.n_outputs
+        slot = root_grads[node]
+        slot[t._output_nr] = _add_grads(slot[t._output_nr], g)
+
+    if not roots:
+        return
+    deps = _collect(roots)
+    pending = dict(root_grads)
+    ready = [n for n in roots if deps[n] == 0]
+    prev_mode = grad_mode.state.enabled
+    grad_mode.state.enabled = bool(create_graph)
+    try:
+        while ready:
+            node = ready.pop()
+            grads = pending.pop(node)
+            if node._freed:
+                raise RuntimeError(
+                    f"{node.name()}: trying to backward through the graph a second time. "
+                    "Pass retain_graph=True to the first backward() if you need to call "
+                    "backward() again."
+                )
+            if node._retained:
+                for ref, nr in node._retained:
+                    t = ref()
+                    if t is not None and grads[nr] is not None:
+                        g = grads[nr]
+                        t.grad = g.clone() if t.grad is None else t.grad + g
+            if node._materialize and any(g is None for g in grads):
+                shapes = getattr(node, "_out_meta", None)
+                grads = [
+                    g if g is not None else creation.zeros(shapes[i][0], dtype=shapes[i][1])
+                    for i, g in enumerate(grads)
+                ]
+            result = node.fn.backward(node, *grads)
+            if not isinstance(result, tuple):
+                result = (result,)
+            edges = node.next_edges
+            if len(result) < len(edges):
+                result = tuple(result) + (None,) * (len(edges) - len(result))
+            for e, g in zip(edges, result):
+                if e is None or g is None:
+                    continue
+                child, target = e
+                if child is None:
+                    _accumulate_leaf(target, g)
+                    continue
+                slot = pending.get(child)
+                if slot is None:
+                    slot = pending[child] = [None] * child.n_outputs
+                slot[target] = _add_grads(slot[target], g)
+                deps[child] -= 1
+                if deps[child] == 0:
+                    ready.append(child)
+            if not retain_graph:
+                node.release()
+    finally:
+        grad_mode.state.enabled = prev_mode

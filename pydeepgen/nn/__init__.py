@@ -1,0 +1,8 @@
+"""Neural-network building blocks: ``Module``, ``Parameter``, layers and ``functional``."""
+
+from . import functional
+from .modules import *  # noqa: F401,F403
+from .modules import __all__ as _modules_all
+from .parameter import Parameter
+
+__all__ = ["Parameter", "functional", *_modules_all]

@@ -1,0 +1,3 @@
+"""Placeholder: this family's layer classes land here (see docs/architecture.md)."""
+
+__all__ = []

@@ -1,0 +1,45 @@
+"""``Parameter``: a leaf tensor that a Module registers as trainable."""
+
+from .._tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A tensor that requires grad by default and is found by ``Module.parameters()``."""
+
+    __slots__ = ()
+
+    def __new__(cls, data=None, requires_grad=True):
+        if data is None:
+            from ..ops.creation import empty
+
+            data = empty(0)
+        if not isinstance(data, Tensor):
+            from ..ops.creation import tensor
+
+            data = tensor(data)
+        p = object.__new__(cls)
+        p._buf, p._shape, p._strides, p._offset = data._buf, data._shape, data._strides, data._offset
+        p._dtype = data._dtype
+        p._requires_grad = False
+        p.grad = None
+        p._grad_fn = None
+        p._output_nr = 0
+        p._base = None
+        p._hooks = None
+        if requires_grad:
+            p.requires_grad_(True)
+        return p
+
+    def __init__(self, data=None, requires_grad=True):
+        pass
+
+    def __repr__(self):
+        return "Parameter containing:\n" + Tensor.__repr__(self)
+
+    def __deepcopy__(self, memo):
+        p = Parameter(self.detach().clone(), self.requires_grad)
+        memo[id(self)] = p
+        return p
+
+    def __reduce_ex__(self, protocol):
+        return (Parameter, (self.detach().clone(), self.requires_grad))

@@ -1,0 +1,261 @@
+"""Tensor creation: from Python data and NumPy, constant fills, ranges and random draws."""
+
+import math
+import numbers
+
+import numpy as np
+
+from .. import _C
+from .. import _dtype as D
+from .._tensor import Tensor, _check_device
+
+_NP_TO_PDG_COPY = {"f": D.float32, "i": D.int64, "u": D.int64, "b": D.bool_}
+
+
+def _shape_arg(op, size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = int(s.item())
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"{op}(): size must be a sequence of ints, got {type(s).__name__}")
+        if s < 0:
+            raise ValueError(f"{op}(): negative dimension {s} in size {tuple(size)}")
+        out.append(int(s))
+    n = 1
+    for s in out:
+        n *= s
+    if n > (1 << 50):
+        raise MemoryError(f"{op}(): size {tuple(out)} needs {n} elements, more than this machine can hold")
+    return tuple(out)
+
+
+def _finish(t, requires_grad, device=None):
+    _check_device(device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def from_numpy(a):
+    """A tensor sharing memory with the NumPy array ``a`` (no copy)."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"from_numpy(): expected a numpy.ndarray, got {type(a).__name__}")
+    dt = D.from_numpy_dtype(a.dtype)
+    if dt is None:
+        raise TypeError(
+            f"from_numpy(): NumPy dtype {a.dtype} is not supported (float32, float64, int64, uint8, bool)"
+        )
+    if any(s < 0 or s % a.itemsize for s in a.strides):
+        a = np.ascontiguousarray(a)
+    if not a.dtype.isnative:
+        a = a.astype(a.dtype.newbyteorder("="))
+    buf, strides = _C.from_numpy(a)
+    return Tensor._make(buf, tuple(a.shape), dt, tuple(strides), 0)
+
+
+def _to_array(data, op):
+    if isinstance(data, Tensor):
+        return data.detach().numpy()
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        data = [x.detach().numpy() if isinstance(x, Tensor) else x for x in data]
+    try:
+        a = np.asarray(data)
+    except ValueError as e:
+        raise ValueError(f"{op}(): ragged nested sequence, every sub-list must have the same length ({e})") from None
+    if a.dtype == object:
+        raise ValueError(f"{op}(): could not build a tensor from {type(data).__name__}: ragged or mixed data")
+    if a.dtype.kind not in "fiub":
+        raise TypeError(f"{op}(): cannot make a tensor from data of type {a.dtype} (expected numbers or bools)")
+    return a
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of ``data`` (nested lists, scalars, NumPy arrays)."""
+    _check_device(device)
+    a = _to_array(data, "tensor")
+    if dtype is not None:
+        dt = D.as_dtype(dtype)
+    elif isinstance(data, np.ndarray) or isinstance(data, np.generic) or isinstance(data, Tensor):
+        dt = D.from_numpy_dtype(a.dtype) or _NP_TO_PDG_COPY[a.dtype.kind]
+        if a.dtype.kind == "f" and a.dtype.itemsize < 4:
+            dt = D.float32
+    else:
+        dt = _NP_TO_PDG_COPY[a.dtype.kind]
+    if a.dtype.kind == "f" and dt.category < 2 and not np.all(np.isfinite(a)):
+        raise ValueError("tensor(): cannot convert NaN or infinity to an integer dtype")
+    out = Tensor._empty(tuple(a.shape), dt)
+    if out.numel():
+        out.numpy()[...] = a
+    return _finish(out, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like ``tensor`` but shares memory with a NumPy array / Tensor when it can."""
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and D.from_numpy_dtype(data.dtype) is not None:
+        t = from_numpy(data)
+        return t if dtype is None else t.to(dtype)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    shape = _shape_arg("empty", size)
+    return _finish(Tensor._empty(shape, D.as_dtype(dtype) if dtype else D.float32), requires_grad, device)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    shape = _shape_arg("full", (size,) if isinstance(size, (list, tuple)) else (size,))
+    if dtype is None:
+        if isinstance(fill_value, bool):
+            dtype = D.bool_
+        elif isinstance(fill_value, numbers.Integral):
+            dtype = D.int64
+        else:
+            dtype = D.float32
+    dt = D.as_dtype(dtype)
+    t = Tensor._empty(shape, dt)
+    _C.fill_strided(t._buf, list(shape), list(t._strides), 0, float(fill_value))
+    return _finish(t, requires_grad, device)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    shape = _shape_arg("zeros", size)
+    return full(shape, 0, dtype=dtype or D.float32, device=device, requires_grad=requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    shape = _shape_arg("ones", size)
+    return full(shape, 1, dtype=dtype or D.float32, device=device, requires_grad=requires_grad)
+
+
+def _like_dtype(t, dtype):
+    return D.as_dtype(dtype) if dtype is not None else t.dtype
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False):
+    return full(t.shape, 0, dtype=_like_dtype(t, dtype), requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False):
+    return full(t.shape, 1, dtype=_like_dtype(t, dtype), requires_grad=requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(t.shape, fill_value, dtype=_like_dtype(t, dtype), requires_grad=requires_grad)
+
+
+def empty_like(t, dtype=None, device=None, requires_grad=False):
+    return _finish(Tensor._empty(t.shape, _like_dtype(t, dtype)), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise ValueError("arange(): step must be nonzero")
+    if (end - start) * step < 0:
+        raise ValueError(f"arange(): upper bound and step have inconsistent signs (start={start}, end={end}, step={step})")
+    n = max(0, math.ceil((end - start) / step))
+    if dtype is None:
+        dtype = D.int64 if all(isinstance(v, (int, np.integer)) for v in vals) else D.float32
+    dt = D.as_dtype(dtype)
+    a = start + np.arange(n, dtype=np.float64) * step if dt.category == 2 else start + np.arange(n, dtype=np.int64) * step
+    return _finish(tensor(a, dtype=dt), requires_grad, device)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    if steps < 0:
+        raise ValueError(f"linspace(): number of steps must be non-negative, got {steps}")
+    a = np.linspace(start, end, int(steps), dtype=np.float64)
+    return _finish(tensor(a, dtype=dtype or D.float32), requires_grad, device)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    m = n if m is None else m
+    if n < 0 or m < 0:
+        raise ValueError(f"eye(): n and m must be non-negative, got n={n}, m={m}")
+    t = zeros(n, m, dtype=dtype or D.float32)
+    k = min(n, m)
+    if k:
+        _C.fill_strided(t._buf, [k], [m + 1], 0, 1.0)
+    return _finish(t, requires_grad, device)
+
+
+# -- random ---------------------------------------------------------------------------
+
+def _gen(generator):
+    from ..random import default_generator
+
+    g = generator if generator is not None else default_generator
+    return g._c
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    shape = _shape_arg("rand", size)
+    t = Tensor._empty(shape, D.as_dtype(dtype) if dtype else D.float32)
+    _C.uniform_fill(t._buf, 0.0, 1.0, _gen(generator))
+    return _finish(t, requires_grad, device)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    shape = _shape_arg("randn", size)
+    t = Tensor._empty(shape, D.as_dtype(dtype) if dtype else D.float32)
+    _C.normal_fill(t._buf, 0.0, 1.0, _gen(generator))
+    return _finish(t, requires_grad, device)
+
+
+def rand_like(t, dtype=None, generator=None):
+    return rand(t.shape, dtype=_like_dtype(t, dtype), generator=generator)
+
+
+def randn_like(t, dtype=None, generator=None):
+    return randn(t.shape, dtype=_like_dtype(t, dtype), generator=generator)
+
+
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None):
+    if high is None:
+        low, high = 0, low
+    if size is None:
+        raise TypeError("randint(): missing required argument 'size'")
+    shape = _shape_arg("randint", (size,) if isinstance(size, (list, tuple)) else (size,))
+    t = Tensor._empty(shape, D.as_dtype(dtype) if dtype else D.int64)
+    if t.numel():
+        _C.randint_fill(t._buf, int(low), int(high), _gen(generator))
+    _check_device(device)
+    return t
+
+
+def randperm(n, generator=None, dtype=None, device=None):
+    if n < 0:
+        raise ValueError(f"randperm(): n must be non-negative, got {n}")
+    t = Tensor._empty((int(n),), D.int64)
+    _C.randperm_fill(t._buf, _gen(generator))
+    return t if dtype is None else t.to(dtype)
+
+
+def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None):
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        m = mean if isinstance(mean, Tensor) else None
+        s = std if isinstance(std, Tensor) else None
+        shape = (m if m is not None else s).shape
+        z = randn(shape, generator=generator, dtype=(m if m is not None else s).dtype)
+        return z * std + mean
+    if size is None:
+        raise TypeError("normal(): give a size when mean and std are numbers")
+    shape = _shape_arg("normal", (size,) if isinstance(size, (list, tuple)) else (size,))
+    t = Tensor._empty(shape, D.as_dtype(dtype) if dtype else D.float32)
+    _C.normal_fill(t._buf, float(mean), float(std), _gen(generator))
+    return t
+
+
+def bernoulli_mask(shape, p, dtype, generator=None):
+    """Tensor of 1 (probability p) and 0; used by dropout."""
+    t = Tensor._empty(tuple(shape), dtype)
+    _C.bernoulli_fill(t._buf, float(p), _gen(generator))
+    return t

@@ -1,0 +1,3 @@
+"""Placeholder: this op family's Python wrappers land here (see docs/architecture.md)."""
+
+__all__ = []
