@@ -17,6 +17,19 @@ PDG_BINDINGS(gemm, 20) {
             out.append(py::make_tuple(v.name, v.description, v.supported()));
         return out;
     });
+    // gemm(out C, A, B, M, N, K, ...): one GEMM call on flat buffers, for
+    // tests and benchmarks of a single rung (`variant`, "" = current choice).
+    m.def(
+        "gemm",
+        [](Buffer& c, const Buffer& a, const Buffer& b, int64_t M, int64_t N, int64_t K,
+           bool trans_a, bool trans_b, double alpha, double beta, int64_t lda, int64_t ldb,
+           int64_t ldc, const std::string& variant) {
+            gemm_buffers(c, a, b, M, N, K, trans_a, trans_b, alpha, beta, lda, ldb, ldc, variant);
+        },
+        nogil(), py::arg("c"), py::arg("a"), py::arg("b"), py::arg("M"), py::arg("N"),
+        py::arg("K"), py::arg("trans_a") = false, py::arg("trans_b") = false,
+        py::arg("alpha") = 1.0, py::arg("beta") = 0.0, py::arg("lda") = -1, py::arg("ldb") = -1,
+        py::arg("ldc") = -1, py::arg("variant") = "");
     m.def("set_gemm_variant", &set_gemm_variant);
     m.def("get_gemm_variant", &get_gemm_variant);
 }
