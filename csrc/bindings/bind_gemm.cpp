@@ -1,7 +1,12 @@
 #include "bindings/registry.h"
 #include "core/error.h"
 #include "cpu/gemm/gemm.h"
+#include "core/cpu_features.h"
 #include "cpu/matmul.h"
+
+namespace pdg {
+double fma_peak_gflops_avx512(int64_t iters);  // cpu/gemm/fma_peak_avx512.cpp
+}
 
 using namespace pdg;
 using namespace pdg::bind;
@@ -31,5 +36,11 @@ PDG_BINDINGS(gemm, 20) {
         py::arg("alpha") = 1.0, py::arg("beta") = 0.0, py::arg("lda") = -1, py::arg("ldb") = -1,
         py::arg("ldc") = -1, py::arg("variant") = "");
     m.def("set_gemm_variant", &set_gemm_variant);
+    // Measured fp32 FMA peak (GFLOP/s, all pdg threads together) for "% of peak"
+    // in benchmarks; 0 when the CPU has no AVX-512.
+    m.def(
+        "fma_peak_gflops",
+        [](int64_t iters) { return cpu_has_avx512() ? fma_peak_gflops_avx512(iters) : 0.0; },
+        nogil(), py::arg("iters") = 20000000);
     m.def("get_gemm_variant", &get_gemm_variant);
 }
