@@ -45,16 +45,33 @@ struct Zmm64 {
 // micro-panel (12 KiB) stays in L1.
 using KernF32 = RegKernel<Zmm32, 6, 4, 48, 512, 1024>;
 using KernF64 = RegKernel<Zmm64, 6, 4, 48, 256, 1024>;
+// Narrow C (N <= 16 or 32, e.g. a 10-class output layer) would waste most of a
+// 64-wide tile on zero padding: taller, narrower tiles keep the FMAs useful.
+using KernF32N16 = RegKernel<Zmm32, 28, 1, 112, 512, 1024>;
+using KernF32N32 = RegKernel<Zmm32, 14, 2, 56, 512, 1024>;
+using KernF64N8 = RegKernel<Zmm64, 28, 1, 112, 256, 1024>;
+using KernF64N16 = RegKernel<Zmm64, 14, 2, 56, 256, 1024>;
 
 }  // namespace
 
 template <class T>
 void gemm_04_packed_avx512(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                            int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
-    if constexpr (std::is_same_v<T, float>)
-        gemm_packed<KernF32>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    else
-        gemm_packed<KernF64>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    if constexpr (std::is_same_v<T, float>) {
+        if (N <= 16)
+            gemm_packed<KernF32N16>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        else if (N <= 32)
+            gemm_packed<KernF32N32>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        else
+            gemm_packed<KernF32>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    } else {
+        if (N <= 8)
+            gemm_packed<KernF64N8>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        else if (N <= 16)
+            gemm_packed<KernF64N16>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        else
+            gemm_packed<KernF64>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    }
 }
 
 template void gemm_04_packed_avx512<float>(bool, bool, int64_t, int64_t, int64_t, float,
