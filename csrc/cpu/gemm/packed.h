@@ -90,13 +90,17 @@ void pack_a(bool ta, const T* A, int64_t lda, int64_t i0, int64_t p0, int64_t mc
                 for (; r < MR; ++r) d[k * MR + r] = T(0);
             }
         } else {
-            // op(A)[i, p] = A[i * lda + p]: each row is contiguous in k.
-            for (int64_t r = 0; r < mr; ++r) {
-                const T* s = A + (i0 + ir + r) * lda + p0;
-                for (int64_t k = 0; k < kc; ++k) d[k * MR + r] = s[k];
+            // op(A)[i, p] = A[i * lda + p]: each row is contiguous in k; a
+            // transpose, in 16-deep slices of k as in pack_b_panel.
+            for (int64_t k0 = 0; k0 < kc; k0 += 16) {
+                const int64_t kb = std::min<int64_t>(16, kc - k0);
+                for (int64_t r = 0; r < mr; ++r) {
+                    const T* s = A + (i0 + ir + r) * lda + p0 + k0;
+                    for (int64_t k = 0; k < kb; ++k) d[(k0 + k) * MR + r] = s[k];
+                }
+                for (int64_t k = 0; k < kb; ++k)
+                    for (int64_t r = mr; r < MR; ++r) d[(k0 + k) * MR + r] = T(0);
             }
-            for (int64_t r = mr; r < MR; ++r)
-                for (int64_t k = 0; k < kc; ++k) d[k * MR + r] = T(0);
         }
     }
 }
@@ -116,12 +120,18 @@ void pack_b_panel(bool tb, const T* B, int64_t ldb, int64_t p0, int64_t j0, int6
         }
     } else {
         // op(B)[p, j] = B[j * ldb + p]: each column of the panel is contiguous.
-        for (int64_t c = 0; c < nr; ++c) {
-            const T* s = B + (j0 + c) * ldb + p0;
-            for (int64_t k = 0; k < kc; ++k) d[k * NR + c] = s[k];
+        // A transpose: done in 16-deep slices of k so the NR source rows being
+        // read (one cache line each) and the slice being written stay in L1;
+        // column by column over the whole kc would miss L1 on every write.
+        for (int64_t k0 = 0; k0 < kc; k0 += 16) {
+            const int64_t kb = std::min<int64_t>(16, kc - k0);
+            for (int64_t c = 0; c < nr; ++c) {
+                const T* s = B + (j0 + c) * ldb + p0 + k0;
+                for (int64_t k = 0; k < kb; ++k) d[(k0 + k) * NR + c] = s[k];
+            }
+            for (int64_t k = 0; k < kb; ++k)
+                for (int64_t c = nr; c < NR; ++c) d[(k0 + k) * NR + c] = T(0);
         }
-        for (int64_t c = nr; c < NR; ++c)
-            for (int64_t k = 0; k < kc; ++k) d[k * NR + c] = T(0);
     }
 }
 
