@@ -1,7 +1,7 @@
 // The BLIS-style packed GEMM driver shared by rungs 03 (AVX2) and 04 (AVX-512).
 //
 // Only the micro-kernel differs between the rungs; it comes in as a template
-// argument `Kern` with:
+// argument `Kern` (a RegKernel below, instantiated by each rung file) with:
 //   using T;  MR, NR           the register tile (MR rows x NR columns of C)
 //   MC, KC, NC                 cache blocks (MC % MR == 0, NC % NR == 0)
 //   full(kc, Ap, Bp, C, ldc, alpha, beta)
@@ -11,11 +11,15 @@
 // The loops, outermost first (C row-major, op(A) M x K, op(B) K x N):
 //   jc  over N in NC columns
 //   pc  over K in KC       pack op(B)[pc, jc] into KC x NC, NR-wide panels,
-//                          all threads together (shared, lives in L3/L2)
+//                          all threads together (shared; L2/L3)
 //   ic  over M in MC rows  pack op(A)[ic, pc] into MR-tall panels (per
-//                          thread, MC x KC lives in L2)
-//   jr  over NC in NR      one B micro-panel (KC x NR) stays in L1 ...
-//   ir  over MC in MR      ... while the micro-kernel streams A panels past it
+//                          thread; MC x KC stays in L2)
+//   jr  over NC in NR      one B micro-panel (KC x NR) is reused by ...
+//   ir  over MC in MR      ... MC/MR micro-kernel calls, one per A panel
+// With the measured blocks of rung 04 (6 x 64 tile, MC 48, KC 512) the B
+// micro-panel (128 KiB) and the A block (96 KiB) both live in the 1 MiB L2;
+// per k the kernel needs 256 B of B and 24 B of A for 24 FMAs, which L2
+// sustains, and the long KC means C is read and written only K/512 times.
 // Packing is where transposes and leading dimensions are absorbed: the
 // micro-kernel only ever sees two contiguous, zero-padded panels. Edge tiles
 // (M % MR, N % NR) run the same micro-kernel into a small tile on the stack
