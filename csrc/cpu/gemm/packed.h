@@ -34,6 +34,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <type_traits>
 
 #include <immintrin.h>
 
@@ -109,6 +110,45 @@ void pack_a(bool ta, const T* A, int64_t lda, int64_t i0, int64_t p0, int64_t mc
     }
 }
 
+#ifdef __AVX512F__
+// 16 x 16 float transpose for packing a transposed op(B) in the AVX-512 rung:
+// dst[k * dst_ld + i] = src[i * ld + k] for i < rows, k < kb; rows past
+// `rows` become zero (panel padding), only kb rows of dst are written.
+// Three shuffle stages: pairs of rows (unpack ps), quads (unpack pd), then
+// 128-bit lanes across the four quads (shuffle_f32x4).
+inline void transpose16_avx512(const float* src, int64_t ld, int64_t rows, int64_t kb,
+                               float* dst, int64_t dst_ld) {
+    const __mmask16 km = __mmask16((1u << kb) - 1u);
+    __m512 r[16], a[16], b[16];
+    for (int i = 0; i < 16; ++i)
+        r[i] = i < rows ? _mm512_maskz_loadu_ps(km, src + i * ld) : _mm512_setzero_ps();
+    for (int i = 0; i < 8; ++i) {
+        a[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        a[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int j = 0; j < 4; ++j) {
+        const __m512d a0 = _mm512_castps_pd(a[4 * j]), a1 = _mm512_castps_pd(a[4 * j + 1]);
+        const __m512d a2 = _mm512_castps_pd(a[4 * j + 2]), a3 = _mm512_castps_pd(a[4 * j + 3]);
+        b[4 * j + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(a0, a2));  // k = 0, 4, 8, 12
+        b[4 * j + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a0, a2));  // k = 1, 5, 9, 13
+        b[4 * j + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(a1, a3));  // k = 2, 6, 10, 14
+        b[4 * j + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(a1, a3));  // k = 3, 7, 11, 15
+    }
+    for (int m = 0; m < 4; ++m) {
+        const __m512 c0 = _mm512_shuffle_f32x4(b[m], b[4 + m], 0x44);
+        const __m512 c1 = _mm512_shuffle_f32x4(b[m], b[4 + m], 0xEE);
+        const __m512 c2 = _mm512_shuffle_f32x4(b[8 + m], b[12 + m], 0x44);
+        const __m512 c3 = _mm512_shuffle_f32x4(b[8 + m], b[12 + m], 0xEE);
+        const __m512 out[4] = {_mm512_shuffle_f32x4(c0, c2, 0x88), _mm512_shuffle_f32x4(c0, c2, 0xDD),
+                               _mm512_shuffle_f32x4(c1, c3, 0x88), _mm512_shuffle_f32x4(c1, c3, 0xDD)};
+        for (int q = 0; q < 4; ++q) {
+            const int k = m + 4 * q;
+            if (k < kb) _mm512_storeu_ps(dst + k * dst_ld, out[q]);
+        }
+    }
+}
+#endif
+
 // Pack one NR-wide panel op(B)[p0:p0+kc, j0:j0+nr] as kc x NR (k-major),
 // zero-padding columns past nr.
 template <class T, int NR>
@@ -123,6 +163,18 @@ void pack_b_panel(bool tb, const T* B, int64_t ldb, int64_t p0, int64_t j0, int6
             for (; c < NR; ++c) d[k * NR + c] = T(0);
         }
     } else {
+#ifdef __AVX512F__
+        if constexpr (std::is_same_v<T, float> && NR % 16 == 0) {
+            for (int64_t k0 = 0; k0 < kc; k0 += 16)
+                for (int64_t c0 = 0; c0 < NR; c0 += 16) {
+                    const int64_t rows = std::max<int64_t>(0, std::min<int64_t>(16, nr - c0));
+                    const float* src = rows ? B + (j0 + c0) * ldb + p0 + k0 : B;
+                    transpose16_avx512(src, ldb, rows, std::min<int64_t>(16, kc - k0),
+                                       d + k0 * NR + c0, NR);
+                }
+            return;
+        }
+#endif
         // op(B)[p, j] = B[j * ldb + p]: each column of the panel is contiguous.
         // A transpose: done in 16-deep slices of k so the NR source rows being
         // read (one cache line each) and the slice being written stay in L1;
