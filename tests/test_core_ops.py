@@ -598,10 +598,8 @@ def test_torch_crosscheck_reductions_and_matmul():
     close(T(a) @ T(b), (torch.tensor(a) @ torch.tensor(b)).numpy(), rtol=1e-10)
 
 
-# -- known bugs in core files (reported to the lead; strict xfail so the fix flips them) -------------
+# -- regressions: bugs once found in core files -------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="elementwise.binary_ writes in place while reading a partially "
-                   "overlapping view of the same storage (t[1:] += t[:-1] gives a running sum)")
 def test_inplace_with_partially_overlapping_operand():
     a = np.arange(1.0, 6.0)
     t = T(a.copy())
@@ -611,20 +609,17 @@ def test_inplace_with_partially_overlapping_operand():
     close(t, e)
 
 
-@pytest.mark.xfail(strict=True, reason="Tensor has no __neg__/__abs__ (the issue lists neg)")
 def test_unary_minus_and_abs_operators():
     a = rng.standard_normal(4)
     close(-T(a), -a)
     close(abs(T(a)), np.abs(a))
 
 
-@pytest.mark.xfail(strict=True, reason="Tensor has no __rmod__")
 def test_scalar_mod_tensor():
     a = np.array([1.5, 2.0, 3.0])
     close(2 % T(a), 2 % a)
 
 
-@pytest.mark.xfail(strict=True, reason="randint(high, size) (PyTorch's 2-argument form) raises TypeError")
 def test_randint_high_size_form():
     r = pdg.randint(5, (100,)).numpy()
     assert r.min() >= 0 and r.max() < 5
