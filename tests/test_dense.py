@@ -131,3 +131,28 @@ def test_linear_matches_torch():
     np.testing.assert_allclose(y.detach().numpy(), ty.numpy(), atol=1e-4, rtol=1e-4)
     for ours, theirs in ((tx, px), (tw, pw), (tb, pb)):
         np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("shape", [(64, 256, 10), (8, 300, 700)])
+def test_linear_backward_same_on_1_and_2_threads(shape):
+    """Small layers run dx and dweight side by side on 2 threads, larger ones split each
+    GEMM: both must agree with the 1-thread result (and with NumPy)."""
+    B, Cin, OC = shape
+    x = rng.standard_normal((B, Cin)).astype(np.float32)
+    w = rng.standard_normal((OC, Cin)).astype(np.float32)
+    b = rng.standard_normal(OC).astype(np.float32)
+    g = rng.standard_normal((B, OC)).astype(np.float32)
+    old = pdg.get_num_threads()
+    grads = []
+    try:
+        for nt in (1, 2):
+            pdg.set_num_threads(nt)
+            tx, tw, tb = (pdg.tensor(a, requires_grad=True) for a in (x, w, b))
+            F.linear(tx, tw, tb).backward(pdg.tensor(g))
+            grads.append([t.grad.numpy() for t in (tx, tw, tb)])
+    finally:
+        pdg.set_num_threads(old)
+    _, rdx, rdw, rdb = _numpy_linear(x, w, b, g)
+    for one, two, ref in zip(grads[0], grads[1], (rdx, rdw, rdb)):
+        np.testing.assert_allclose(two, one, rtol=1e-6, atol=1e-5)
+        np.testing.assert_allclose(one, ref, rtol=1e-3, atol=1e-3)

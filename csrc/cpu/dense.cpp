@@ -68,16 +68,18 @@ void dense_backward(Buffer* dinp, Buffer* dweight, Buffer* dbias, const Buffer& 
         const GemmFn<T> gemm_fn = gemm_function<T>();
         const T* g = dout.data<T>();
         // dinp (B x C) = dout (B x OC) @ weight (OC x C): NN; K = OC = 0 gives zeros.
-        if (dinp)
+        auto do_dinp = [&] {
             gemm_fn(false, false, B, C, OC, T(1), g, OC, weight.data<T>(), C, T(0),
                     dinp->data<T>(), C);
+        };
         // dweight (OC x C) = dout^T (OC x B) @ inp (B x C): TN; B = 0 gives zeros.
-        if (dweight)
+        auto do_dweight = [&] {
             gemm_fn(true, false, OC, C, B, T(1), g, OC, inp.data<T>(), C, T(0),
                     dweight->data<T>(), C);
+        };
         // dbias = column sums of dout: threads own disjoint column ranges and
         // walk the rows in order (unit stride, vectorised, deterministic).
-        if (dbias) {
+        auto do_dbias = [&] {
             T* db = dbias->data<T>();
             parallel_for(OC, std::max<int64_t>(64, kElementwiseGrain / std::max<int64_t>(B, 1)),
                          [&](int64_t c0, int64_t c1) {
@@ -87,7 +89,26 @@ void dense_backward(Buffer* dinp, Buffer* dweight, Buffer* dbias, const Buffer& 
                                  for (int64_t c = c0; c < c1; ++c) db[c] += row[c];
                              }
                          });
+        };
+        // Small layers: each GEMM is too small to split (gemm stays on one
+        // thread below ~4 MFLOP), so run the two products side by side instead.
+        const double flops = 2.0 * double(B) * double(C) * double(OC);
+        if (dinp && dweight && flops < 4.0e6 && get_num_threads() > 1) {
+            parallel_for(2, 1, [&](int64_t t0, int64_t t1) {
+                for (int64_t t = t0; t < t1; ++t) {
+                    if (t == 0) {
+                        do_dinp();
+                    } else {
+                        do_dweight();
+                        if (dbias) do_dbias();
+                    }
+                }
+            });
+            return;
         }
+        if (dinp) do_dinp();
+        if (dweight) do_dweight();
+        if (dbias) do_dbias();
     });
 }
 

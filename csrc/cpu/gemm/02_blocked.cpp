@@ -5,6 +5,8 @@
 // B load. A KB x NB tile of op(B) is first copied to a contiguous buffer, so
 // NN/NT/TN/TT all run the same inner loop. OpenMP splits C's rows.
 // Preconditions: none (any CPU, float and double).
+// Speed: ~26 GFLOP/s at 512-1024, 1 thread, quiet Zen 4 (40x rung 01; 22% of
+// the 116 GFLOP/s peak: 4-wide SSE2 and C reloaded for every k).
 // Kernels overwrite their outputs; only autograd accumulates gradients.
 #include <algorithm>
 

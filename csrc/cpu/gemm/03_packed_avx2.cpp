@@ -4,6 +4,8 @@
 // tile of C (12 ymm accumulators) stays in registers for the whole k loop;
 // OpenMP splits C between cores. The driver lives in packed.h.
 // Preconditions: cpu_has_avx2_fma() (gemm.cpp checks before calling).
+// Speed: 100-104 GFLOP/s at 512-2048, 1 thread, quiet Zen 4 (~4x rung 02, 88%
+// of peak; on Zen 4 a ymm FMA pair matches one zmm FMA, so this ties rung 04).
 // Kernels overwrite their outputs (C = alpha*op(A)op(B) + beta*C, beta == 0
 // never reads C); only autograd accumulates gradients.
 #include <immintrin.h>
