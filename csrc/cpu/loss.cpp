@@ -249,6 +249,13 @@ void exp_shifted(T* y, const T* x, const double* shift, int64_t C, int64_t D) {
 // lse[d] = log sum_c exp(x[c, d]) for one (C, D) slice, using scratch (C * D).
 template <class T>
 void slice_lse(double* lse, const T* x, int64_t C, int64_t D, T* scratch) {
+    if (D == 1) {  // one contiguous row: lane-split max and sum
+        double m = double(row_max(x, C));
+        if (std::isinf(m) && m < 0) m = 0.0;  // all -inf: NaN like PyTorch
+        exp_shifted(scratch, x, &m, C, 1);
+        lse[0] = m + std::log(row_sum(scratch, C));
+        return;
+    }
     for (int64_t d = 0; d < D; ++d) lse[d] = -std::numeric_limits<double>::infinity();
     for (int64_t c = 0; c < C; ++c)
         for (int64_t d = 0; d < D; ++d) lse[d] = double(x[c * D + d]) > lse[d] ? double(x[c * D + d]) : lse[d];

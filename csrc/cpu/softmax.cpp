@@ -38,31 +38,6 @@ int64_t slice_grain(int64_t R, int64_t I) {
     return std::max<int64_t>(1, kElementwiseGrain / per);
 }
 
-// Row helpers for the common I == 1 case, with 8 independent lanes so the
-// compiler can keep several SIMD accumulators (no -ffast-math needed).
-template <class T>
-T row_max(const T* x, int64_t n) {
-    T m[8];
-    for (int k = 0; k < 8; ++k) m[k] = -std::numeric_limits<T>::infinity();
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; ++k) m[k] = x[i + k] > m[k] ? x[i + k] : m[k];
-    for (; i < n; ++i) m[0] = x[i] > m[0] ? x[i] : m[0];
-    T r = m[0];
-    for (int k = 1; k < 8; ++k) r = m[k] > r ? m[k] : r;
-    return r;
-}
-
-template <class T>
-double row_sum(const T* x, int64_t n) {
-    double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; ++k) s[k] += double(x[i + k]);
-    for (; i < n; ++i) s[0] += double(x[i]);
-    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-}
-
 template <class T>
 void forward_rows(T* out, const T* inp, int64_t O, int64_t R, bool log) {
     parallel_for(O, slice_grain(R, 1), [&](int64_t ob, int64_t oe) {

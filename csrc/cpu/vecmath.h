@@ -15,6 +15,7 @@
 // float64 always uses the scalar (std::) path.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <string>
 
 namespace pdg {
@@ -32,6 +33,32 @@ void vexp(float* out, const float* in, int64_t n);
 void vlog(float* out, const float* in, int64_t n);
 void vtanh(float* out, const float* in, int64_t n);
 void vsigmoid(float* out, const float* in, int64_t n);
+
+// Row reductions used by softmax and cross_entropy: 8 independent lanes so the
+// compiler keeps several accumulators in flight (no -ffast-math needed), instead
+// of one loop-carried dependency. row_max ignores NaN (callers see it via exp).
+template <class T>
+inline T row_max(const T* x, int64_t n) {
+    T m[8];
+    for (int k = 0; k < 8; ++k) m[k] = -std::numeric_limits<T>::infinity();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; ++k) m[k] = x[i + k] > m[k] ? x[i + k] : m[k];
+    for (; i < n; ++i) m[0] = x[i] > m[0] ? x[i] : m[0];
+    T r = m[0];
+    for (int k = 1; k < 8; ++k) r = m[k] > r ? m[k] : r;
+    return r;
+}
+
+template <class T>
+inline double row_sum(const T* x, int64_t n) {
+    double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; ++k) s[k] += double(x[i + k]);
+    for (; i < n; ++i) s[0] += double(x[i]);
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
 
 // The rungs themselves (call only after checking the CPU, see vecmath_scalar.cpp).
 namespace vecmath {
