@@ -184,5 +184,5 @@ def test_pool_modules():
     assert idx.dtype is pdg.int64 and y.shape == (2, 3, 4, 4)
     pdg.nn.AdaptiveMaxPool2d(2)(x).sum().backward()
     g = x.grad.numpy()
-    # 9 -> 2 adaptive windows overlap (rows 0..4 and 4..8): the shared row may win twice
-    assert g.sum() == pytest.approx(2 * 3 * 4) and g.max() <= 2.0
+    # 9 -> 2 adaptive windows overlap (rows/cols 0..4 and 4..8): the centre may win 4 windows
+    assert g.sum() == pytest.approx(2 * 3 * 4) and g.max() <= 4.0
