@@ -7,7 +7,6 @@ one in float32; and, when PyTorch is installed, torch.nn.LSTM/GRU/RNN with copie
 """
 
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -188,7 +187,8 @@ def test_fused_matches_reference_float32(mode, shape):
             out, leaves = pdg_run(mode, x, h0, c0, params, dtype=pdg.float32)
             loss = out[0].sum() + 0.5 * out[1].sum()
             loss.backward()
-            results[v] = [o.detach().numpy() for o in out if o is not None] + [l.grad.numpy() for l in leaves]
+            results[v] = ([o.detach().numpy() for o in out if o is not None]
+                          + [t.grad.numpy() for t in leaves])
         finally:
             F.set_rnn_variant("fused")
     for a, b in zip(results["fused"], results["reference"]):
@@ -328,7 +328,8 @@ def test_cells_match_torch(kind, unbatched):
     np.testing.assert_allclose(xp.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-11)
     np.testing.assert_allclose(hp.grad.numpy(), ht.grad.numpy(), rtol=1e-9, atol=1e-11)
     for name, p in tm.named_parameters():
-        np.testing.assert_allclose(getattr(pm, name).grad.numpy(), p.grad.numpy(), rtol=1e-9, atol=1e-11)
+        np.testing.assert_allclose(getattr(pm, name).grad.numpy(), p.grad.numpy(), rtol=1e-9,
+                                   atol=1e-11)
     # no state: zeros, like torch
     out = pm(xp)
     ref = tm(xt)
