@@ -23,7 +23,6 @@ import math
 
 from .. import _C
 from .._tensor import Tensor
-from ..autograd import grad_mode
 from ..autograd.function import Function
 from . import elementwise as ew
 from . import shape as S
@@ -79,7 +78,7 @@ def _grad_as(buf, like, bf=False):
     shape = like._shape
     if not bf:
         return Tensor._make(buf, shape, like._dtype)
-    B, T = shape[0], shape[1]
+    B = shape[0]
     rest = shape[2:]
     inner = math.prod(rest)
     return Tensor._make(buf, shape, like._dtype, (inner, B * inner) + tuple(
@@ -217,7 +216,8 @@ def _check_input(name, x, input_size, batch_first):
     else:
         T, B = x._shape[0], x._shape[1]
     if T < 1 or B < 1:
-        raise ValueError(f"{name}: expected a non-empty sequence and batch, got input of shape {_shape(x)}")
+        raise ValueError(f"{name}: expected a non-empty sequence and batch, "
+                         f"got input of shape {_shape(x)}")
     return T, B, unbatched
 
 
@@ -238,7 +238,8 @@ def _check_params(name, params, mode, num_layers, D, I, H, has_biases, dtype):
     per = 4 if has_biases else 2
     if len(params) != num_layers * D * per:
         raise ValueError(f"{name}: expected {num_layers * D * per} parameter tensors "
-                         f"(num_layers={num_layers}, directions={D}, bias={has_biases}), got {len(params)}")
+                         f"(num_layers={num_layers}, directions={D}, bias={has_biases}), "
+                         f"got {len(params)}")
     for k, p in enumerate(params):
         layer = k // (D * per)
         which = k % per
@@ -248,9 +249,11 @@ def _check_params(name, params, mode, num_layers, D, I, H, has_biases, dtype):
             raise TypeError(f"{name}: parameter {k} is {type(p).__name__}, expected a Tensor")
         if _shape(p) != exp:
             what = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"][which]
-            raise ValueError(f"{name}: {what} of layer {layer} must have shape {exp}, got {_shape(p)}")
+            raise ValueError(f"{name}: {what} of layer {layer} must have shape {exp}, "
+                             f"got {_shape(p)}")
         if p._dtype is not dtype:
-            raise TypeError(f"{name}: parameter {k} has dtype {p._dtype.name}, input has {dtype.name}")
+            raise TypeError(f"{name}: parameter {k} has dtype {p._dtype.name}, "
+                            f"input has {dtype.name}")
 
 
 # -- whole-sequence functional forms ---------------------------------------------------
@@ -258,7 +261,6 @@ def _check_params(name, params, mode, num_layers, D, I, H, has_biases, dtype):
 def _recurrent(mode, input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
                batch_first, generator=None, variant=""):
     name = _NAMES[mode]
-    G = _GATES[mode]
     D = 2 if bidirectional else 1
     per = 4 if has_biases else 2
     if not params:
@@ -297,7 +299,8 @@ def _recurrent(mode, input, hx, params, has_biases, num_layers, dropout, train, 
             w = list(params[k * per:(k + 1) * per]) + ([None, None] if not has_biases else [])
             h0k = None if h0 is None else S.narrow(h0, 0, k, 1)
             c0k = None if c0 is None else S.narrow(c0, 0, k, 1)
-            cfg = (mode, T, B, in_size, H, d == 1, bf and layer == 0, False, y_shape, hn_shape, variant)
+            cfg = (mode, T, B, in_size, H, d == 1, bf and layer == 0, False, y_shape, hn_shape,
+                   variant)
             out = _RecurrentLayer.apply(layer_in, h0k, c0k, w[0], w[1], w[2], w[3], cfg)
             outs.append(out[0])
             hs.append(out[1])
@@ -357,7 +360,8 @@ def _cell(mode, input, hx, w_ih, w_hh, b_ih, b_hh, variant=""):
     H = w_hh._shape[-1]
     I = w_ih._shape[-1]
     if input.ndim not in (1, 2):
-        raise ValueError(f"{name}: expected input of rank 1 (unbatched) or 2 (N, H_in), got shape {_shape(input)}")
+        raise ValueError(f"{name}: expected input of rank 1 (unbatched) or 2 (N, H_in), "
+                         f"got shape {_shape(input)}")
     if input._shape[-1] != I:
         raise ValueError(f"{name}: input has {input._shape[-1]} features (shape {_shape(input)}), "
                          f"expected input_size={I}")
