@@ -114,8 +114,8 @@ PDG_BINDINGS(core, 0) {
                        b.device() == DeviceType::CPU ? " cpu>" : " cuda>");
         });
 
-    m.def("empty", &Buffer::empty, py::arg("numel"), py::arg("dtype"));
-    m.def("empty", [](int64_t n, int dt) { return Buffer::empty(n, DType(dt)); });
+    m.def("empty", [](int64_t n, int dt) { return Buffer::empty(n, DType(dt)); }, py::arg("numel"),
+          py::arg("dtype"));
     m.def("from_numpy", &buffer_from_numpy, py::arg("array"));
     m.def("full", [](int64_t n, double value, int dt) {
         Buffer b = Buffer::empty(n, DType(dt));

@@ -170,6 +170,26 @@ void binary_forward(int op_code, Buffer& out, const Buffer& a, const Buffer& b,
     PDG_DISPATCH_ALL(a.dtype(), name, [&] { forward_typed<scalar_t>(op, out, a, b, plan, a_offset, b_offset); });
 }
 
+Buffer binary_contiguous(int op_code, const Buffer& a, int64_t a_offset, const Buffer& b,
+                         int64_t b_offset, int64_t n) {
+    const char* name = binary_name(op_code);
+    PDG_CHECK(op_code >= 0 && op_code <= int(BinaryOp::Remainder), "binary_forward: unknown op code ", op_code);
+    check_cpu(name, a); check_cpu(name, b);
+    check_same_dtype(name, a, b);
+    PDG_CHECK(n >= 0 && a_offset >= 0 && b_offset >= 0 && a_offset + n <= a.numel() &&
+                  b_offset + n <= b.numel(),
+              name, ": ", n, " elements at offsets ", a_offset, ", ", b_offset,
+              " do not fit buffers of ", a.numel(), " and ", b.numel(), " elements");
+    const BinaryOp op = BinaryOp(op_code);
+    Buffer out = Buffer::empty(n, is_bool_result(op) ? DType::Bool : a.dtype());
+    StridedPlan<3> plan;
+    plan.shape = {n};
+    plan.strides = {std::vector<int64_t>{1}, std::vector<int64_t>{1}, std::vector<int64_t>{1}};
+    plan.numel = n;
+    PDG_DISPATCH_ALL(a.dtype(), name, [&] { forward_typed<scalar_t>(op, out, a, b, plan, a_offset, b_offset); });
+    return out;
+}
+
 namespace {
 
 template <class T>

@@ -26,6 +26,13 @@ void binary_forward(int op, Buffer& out, const Buffer& a, const Buffer& b,
                     const std::vector<int64_t>& shape, const std::vector<int64_t>& a_strides,
                     int64_t a_offset, const std::vector<int64_t>& b_strides, int64_t b_offset);
 
+// binary_contiguous: the fast path of binary_forward for two contiguous operands
+// of n elements each (no broadcasting); allocates and returns `out`.
+// Args:
+//   a, b           a[a_offset .. a_offset+n), b[b_offset .. b_offset+n); same dtype
+Buffer binary_contiguous(int op, const Buffer& a, int64_t a_offset, const Buffer& b,
+                         int64_t b_offset, int64_t n);
+
 // binary_backward: gradients of out = a (op) b before broadcast reduction.
 // Args:
 //   da, db         optional, contiguous over `shape` (the unreduced gradient);

@@ -24,6 +24,7 @@ inputs' nodes, and whatever the forward stored on it.
 from . import grad_mode
 
 _state = grad_mode.state
+_tensor_cls = None  # set by pydeepgen._tensor once Tensor exists (avoids an import cycle)
 
 
 class Node:
@@ -64,7 +65,7 @@ class Node:
     # -- ctx API -----------------------------------------------------------------
     def save_for_backward(self, *tensors):
         self._saved = tensors
-        self._saved_versions = tuple(t._buf.version if t is not None else 0 for t in tensors)
+        self._saved_versions = [t._buf.version if t is not None else 0 for t in tensors]
 
     @property
     def saved_tensors(self):
@@ -120,10 +121,9 @@ class _NoCtx:
         pass
 
 
-def _is_tensor(x):
-    from .._tensor import Tensor
-
-    return isinstance(x, Tensor)
+# One shared stand-in: forward() only writes attributes it never reads back when no
+# graph is recorded.
+_NO_CTX = _NoCtx(0)
 
 
 class Function:
@@ -139,14 +139,10 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor
-
+        Tensor = _tensor_cls
         record = False
         if _state.enabled:
             for a in args:
-                if type(a) is Tensor and a._requires_grad:
-                    record = True
-                    break
                 if isinstance(a, Tensor) and a._requires_grad:
                     record = True
                     break
@@ -154,7 +150,7 @@ class Function:
             prev = _state.enabled
             _state.enabled = False
             try:
-                return cls.forward(_NoCtx(len(args)), *args, **kwargs)
+                return cls.forward(_NO_CTX, *args, **kwargs)
             finally:
                 _state.enabled = prev
 

@@ -6,7 +6,7 @@ import numbers
 
 from .. import _C
 from .. import _dtype as D
-from .._tensor import Tensor
+from .._tensor import Tensor, contiguous_strides
 from ..autograd.function import Function
 from ..autograd import grad_mode
 
@@ -24,6 +24,8 @@ _BOOL_RESULT = set(range(EQ, LOGICAL_XOR + 1))
 # -- broadcasting ------------------------------------------------------------------------
 
 def broadcast_shapes(*shapes, op="broadcast"):
+    if len(shapes) == 2 and shapes[0] == shapes[1]:
+        return tuple(shapes[0])
     ndim = max((len(s) for s in shapes), default=0)
     out = [1] * ndim
     for s in shapes:
@@ -157,7 +159,12 @@ def binary(op, a, b):
     if (type(a) is Tensor and type(b) is Tensor and a._dtype is b._dtype
             and not (_state.enabled and (a._requires_grad or b._requires_grad))
             and op not in _BOOL_RESULT and op != DIV):
-        return _forward(op, a, b, a._dtype)  # fast path: no promotion, no graph
+        # fast path: no promotion, no graph; one C++ call when both are contiguous
+        shape = a._shape
+        if shape == b._shape and a._strides == b._strides == contiguous_strides(shape):
+            return Tensor._make(_C.binary_contiguous(op, a._buf, a._offset, b._buf, b._offset,
+                                                     math.prod(shape)), shape, a._dtype)
+        return _forward(op, a, b, a._dtype)
     if not isinstance(a, Tensor):
         a, b, dt = _operands(b, a, _NAMES[op])
         a, b = b, a

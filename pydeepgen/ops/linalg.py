@@ -7,6 +7,7 @@ import math
 from .. import _C
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ..autograd.grad_mode import state as _state
 from . import elementwise as ew
 from . import shape as S
 
@@ -46,7 +47,8 @@ def _bmm(a, b):
     K2, N = b._shape[-2], b._shape[-1]
     if K != K2:
         raise ValueError(f"matmul: shapes {tuple(a._shape)} and {tuple(b._shape)} cannot be multiplied ({M}x{K} and {K2}x{N})")
-    batch = ew.broadcast_shapes(a._shape[:-2], b._shape[:-2], op="matmul")
+    batch = () if len(a._shape) == len(b._shape) == 2 else ew.broadcast_shapes(
+        a._shape[:-2], b._shape[:-2], op="matmul")
     a2, ta, sa = _operand(a, batch, "matmul")
     b2, tb, sb = _operand(b, batch, "matmul")
     out = Tensor._empty(tuple(batch) + (M, N), a._dtype)
@@ -85,6 +87,9 @@ def matmul(a, b):
         raise TypeError(f"matmul: dtype mismatch, {a._dtype.name} @ {b._dtype.name}")
     if not a._dtype.is_floating_point:
         raise TypeError(f"matmul: expected floating point tensors, got {a._dtype.name}")
+    if len(a._shape) == 2 and len(b._shape) == 2 and not (
+            (a._requires_grad or b._requires_grad) and _state.enabled):
+        return _bmm(a, b)  # fast path: plain 2-D product, no graph
     squeeze = []
     if a.ndim == 1:
         a = S.unsqueeze(a, 0)
