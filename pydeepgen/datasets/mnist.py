@@ -181,7 +181,8 @@ class MNIST(Dataset):
     def __getitem__(self, index):
         from ..ops.creation import from_numpy, tensor
 
-        img = from_numpy(self._images[index].astype(np.float32)[None] / np.float32(255.0))
+        # same arithmetic as _get_batch, so a sample equals its row of a batch bit for bit
+        img = from_numpy(self._images[index].astype(np.float32)[None] * np.float32(1.0 / 255.0))
         label = tensor(int(self._labels[index]))
         if self.transform is not None:
             img = self.transform(img)

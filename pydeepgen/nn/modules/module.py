@@ -252,7 +252,9 @@ class Module:
     # -- state dicts -----------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         out = OrderedDict() if destination is None else destination
-        for mp, m in self.named_modules(prefix=prefix.rstrip(".")):
+        # No de-duplication: a module reachable by two names is saved under both, as
+        # PyTorch does, so the keys match torch's for the same architecture.
+        for mp, m in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             base = mp + ("." if mp else "")
             for name, p in m._parameters.items():
                 if p is not None:
