@@ -24,8 +24,6 @@ positive semi-definite S1, S2, tr sqrt(S1 S2) = tr sqrt(S1^1/2 S2 S1^1/2), and t
 matrix is symmetric PSD, so its square root comes from ``eigh`` with no complex arithmetic.
 """
 
-import gzip
-import os
 from pathlib import Path
 
 import numpy as np
@@ -136,73 +134,27 @@ def total_variation(p, q):
 # MNIST data and the feature network
 # --------------------------------------------------------------------------------------
 
-_MNIST_FILES = {
-    True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-}
-
-
 def _default_data_root():
-    try:
-        from .. import datasets
+    from ..datasets import default_root
 
-        root = getattr(datasets, "default_root", None)
-        if callable(root):
-            return Path(root())
-        if root is not None:
-            return Path(root)
-    except ImportError:
-        pass
-    env = os.environ.get("PDG_DATA")
-    return Path(env) if env else Path.home() / ".cache" / "pydeepgen" / "data"
-
-
-def _find_idx(root, stem):
-    root = Path(root)
-    for d in (root / "mnist", root / "MNIST" / "raw", root / "MNIST", root):
-        for name in (stem + ".gz", stem):
-            p = d / name
-            if p.is_file():
-                return p
-    return None
-
-
-def _read_idx(path, magic):
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    got = int.from_bytes(data[:4], "big")
-    if got != magic:
-        raise ValueError(f"{path}: not an IDX file of the expected kind (magic {got:#x})")
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if body.size != int(np.prod(dims)):
-        raise ValueError(f"{path}: truncated IDX file ({body.size} of {np.prod(dims)} bytes)")
-    return body.reshape(dims)
+    return Path(default_root())
 
 
 _u8_cache = {}
 
 
 def load_mnist_u8(root=None, train=True, labels=False):
-    """MNIST images as a uint8 (N, 28, 28) array in file order (and labels if asked).
+    """MNIST images as a uint8 (N, 28, 28) array in file order (and int64 labels if asked),
+    read by ``pdg.datasets.MNIST``; ``root`` None means the datasets' default root
+    (``$PDG_DATA``, else ``~/.cache/pydeepgen/data``). Cached per (root, split)."""
+    from ..datasets import MNIST
 
-    ``root`` is a directory holding ``mnist/`` (or the IDX files themselves), gzipped or not;
-    None means the datasets' default root (``$PDG_DATA``, else ``~/.cache/pydeepgen/data``).
-    """
     root = Path(root) if root is not None else _default_data_root()
     key = (str(root.resolve()), bool(train))
     if key not in _u8_cache:
-        img_stem, lab_stem = _MNIST_FILES[bool(train)]
-        img_path, lab_path = _find_idx(root, img_stem), _find_idx(root, lab_stem)
-        if img_path is None or lab_path is None:
-            missing = img_stem if img_path is None else lab_stem
-            raise FileNotFoundError(
-                f"MNIST file {missing}(.gz) not found under {root} (looked in {root}/mnist and "
-                f"{root}); pass data_root=DIR (--data-root DIR) or set PDG_DATA"
-            )
-        _u8_cache[key] = (_read_idx(img_path, 0x803), _read_idx(lab_path, 0x801))
+        ds = MNIST(root=root, train=train)
+        _u8_cache[key] = (np.asarray(ds.data.numpy(), dtype=np.uint8),
+                          np.asarray(ds.targets.numpy(), dtype=np.int64))
     images, labs = _u8_cache[key]
     return (images, labs) if labels else images
 

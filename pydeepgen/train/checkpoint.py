@@ -3,10 +3,12 @@
 A checkpoint is any nesting of dicts/lists/tuples whose leaves are pdg tensors, NumPy arrays
 or JSON values (numbers, strings, bools, None). :func:`flatten_state` splits it into a flat
 ``{key: tensor}`` dict plus one JSON tree in which every tensor is replaced by a reference
-to its key (dict keys keep their type: optimizer states are keyed by int). The tensors and the
-tree (as a uint8 tensor under ``__state__``) go through ``pdg.save``, which writes
-safetensors atomically (temporary file, fsync, rename), so an interrupted save never replaces
-the last good checkpoint with a half-written one. No pickle anywhere.
+to its key (dict keys keep their type: optimizer states are keyed by int). ``pdg.save``
+writes the tensors as safetensors with the tree as a JSON string in the file's metadata
+(key ``pydeepgen.training_state``), atomically (temporary file, fsync, rename): an interrupted
+save never replaces the last good checkpoint with a half-written one. No pickle anywhere.
+The file's tensor keys are ``modules.model.<state dict key>`` etc., so
+``safetensors.torch.load_file`` reads it too.
 """
 
 import json
@@ -19,7 +21,7 @@ __all__ = ["flatten_state", "unflatten_state", "save_checkpoint", "load_checkpoi
            "CheckpointError", "FORMAT"]
 
 FORMAT = "pydeepgen-checkpoint/1"
-_STATE_KEY = "__state__"
+_STATE_KEY = "pydeepgen.training_state"
 
 
 class CheckpointError(ValueError):
@@ -85,18 +87,15 @@ def save_checkpoint(state, path):
     import pydeepgen as pdg
 
     tensors, tree = flatten_state(state)
-    if _STATE_KEY in tensors:
-        raise ValueError(f"checkpoint: the key {_STATE_KEY!r} is reserved")
     out = {}
     for k, v in tensors.items():
         if isinstance(v, np.ndarray):
             v = pdg.from_numpy(np.ascontiguousarray(v))
-        out[k] = v.detach().contiguous() if hasattr(v, "detach") else v
-    blob = json.dumps({"format": FORMAT, "tree": tree}).encode("utf-8")
-    out[_STATE_KEY] = pdg.from_numpy(np.frombuffer(blob, dtype=np.uint8).copy())
+        out[k] = v.detach().contiguous()
+    blob = json.dumps({"format": FORMAT, "tree": tree})
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pdg.save(out, os.fspath(path))
+    pdg.save(out, os.fspath(path), metadata={_STATE_KEY: blob})
     return path
 
 
@@ -111,16 +110,20 @@ def load_checkpoint(path):
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
     try:
-        flat = pdg.load(os.fspath(path))
+        flat, meta = pdg.load(os.fspath(path), return_metadata=True)
     except (ValueError, RuntimeError, OSError) as e:
         raise CheckpointError(f"cannot read checkpoint {path}: {e}") from None
-    if not isinstance(flat, dict) or _STATE_KEY not in flat:
+    if _STATE_KEY not in meta:
         raise CheckpointError(f"{path} is not a pydeepgen training checkpoint (no training "
                               f"state inside; a bare state dict loads with pdg.load)")
     try:
-        blob = json.loads(bytes(np.asarray(flat.pop(_STATE_KEY).numpy(), np.uint8)))
-    except (ValueError, UnicodeDecodeError) as e:
+        blob = json.loads(meta[_STATE_KEY])
+    except ValueError as e:
         raise CheckpointError(f"checkpoint {path}: unreadable training state ({e})") from None
-    if blob.get("format") != FORMAT:
-        raise CheckpointError(f"checkpoint {path}: unknown format {blob.get('format')!r}")
-    return unflatten_state(flat, blob["tree"])
+    if not isinstance(blob, dict) or blob.get("format") != FORMAT:
+        raise CheckpointError(f"checkpoint {path}: unknown format")
+    try:
+        return unflatten_state(flat, blob["tree"])
+    except (KeyError, TypeError) as e:
+        raise CheckpointError(f"checkpoint {path}: tensors and training state disagree ({e})") \
+            from None
