@@ -76,11 +76,12 @@ def _train(args):
 
         pdg.set_num_threads(args.threads)
     kw = dict(checkpoint_every=args.checkpoint_every, log_format=args.log_format,
-              progress=not args.quiet)
+              progress=not args.quiet, plot_every=args.checkpoint_every or 1)
     if args.model in ("gan", "cgan", "dcgan"):
         kw.update(loss=args.loss, d_steps=args.d_steps, label_smoothing=args.label_smoothing,
                   instance_noise=args.instance_noise, ema_decay=args.ema,
-                  score_every=args.score_every, score_n=args.score_n)
+                  score_every=args.score_every, score_n=args.score_n,
+                  sample_every=args.checkpoint_every)
         if args.lr_g is not None:
             kw["lr_g"] = args.lr_g
         if args.lr_d is not None:
@@ -128,7 +129,9 @@ def _configure_train(p):
     p.add_argument("--out", default=None, help="run directory (default ./runs/<model>)")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its checkpoint (bit-for-bit)")
-    p.add_argument("--checkpoint-every", type=int, default=1, help="epochs between checkpoints")
+    p.add_argument("--checkpoint-every", type=int, default=5,
+                   help="epochs between checkpoints, loss plots and sample grids (also at the "
+                        "end; Ctrl-C saves one too)")
     p.add_argument("--log-format", choices=("jsonl", "csv"), default="jsonl")
     p.add_argument("--limit", type=int, default=None, help="use only the first N samples")
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")

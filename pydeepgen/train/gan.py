@@ -35,8 +35,8 @@ class GANTrainer(Trainer):
         ema_decay: keep an EMA of the generator (e.g. 0.999); samples and scores use it.
         n_samples: images in the per-epoch sample grid (fixed noise, its own generator, so
             writing samples never changes the training run).
-        sample_every: write ``samples/epoch_XXXX.png`` every this many epochs (0: only the
-            final ``samples.png``).
+        sample_every: write ``samples.png`` and ``samples/epoch_XXXX.png`` every this many
+            epochs (0: only ``samples.png`` at the end).
         score_every, score_n, score_protocol, data_root: MNIST FID/TVD every this many epochs
             (0: never) on ``score_n`` samples (28x28 generators only).
         other keyword arguments: see :class:`Trainer`.
@@ -183,11 +183,12 @@ class GANTrainer(Trainer):
 
     def end_epoch(self, record):
         epoch = self.epoch + 1
-        if self.out_dir is not None and self._is_image():
+        due = self.sample_every and epoch % self.sample_every == 0
+        if self.out_dir is not None and self._is_image() and (due or epoch == self.epochs):
             nrow = 10 if self.fixed_labels is not None else 8
             imgs = self.fixed_samples()
             save_sample_grid(imgs, self.out_dir / "samples.png", nrow=nrow)
-            if self.sample_every and epoch % self.sample_every == 0:
+            if due:
                 save_sample_grid(imgs, self.out_dir / "samples" / f"epoch_{epoch:04d}.png",
                                  nrow=nrow)
         if self.score_every and (epoch % self.score_every == 0 or epoch == self.epochs):

@@ -80,11 +80,12 @@ class Trainer:
             "epoch" (after each epoch's record); raising KeyboardInterrupt stops the run
             cleanly (checkpoint saved).
         meta: JSON-able dict stored in checkpoints (e.g. the dataset, for ``pydeepgen eval``).
+        plot_every: redraw ``losses.png`` every this many epochs (and at the end).
     """
 
     def __init__(self, epochs=10, batch_size=64, seed=0, out_dir=None, checkpoint_every=1,
                  log_format="jsonl", progress=True, callbacks=(), drop_last=False, meta=None,
-                 handle_sigint=True):
+                 handle_sigint=True, plot_every=1):
         import pydeepgen as pdg
 
         self.epochs = int(epochs)
@@ -100,6 +101,7 @@ class Trainer:
         self.drop_last = bool(drop_last)
         self.meta = dict(meta or {})
         self.handle_sigint = handle_sigint
+        self.plot_every = int(plot_every)
         self.shuffle_generator = pdg.Generator().manual_seed(self.seed)
         self.modules = {}
         self.optimizers = {}
@@ -348,7 +350,8 @@ class Trainer:
 
     def after_epoch(self):
         """Hook after the epoch's checkpoint (plots by default)."""
-        if self.out_dir is not None and self.history:
+        due = self.plot_every and self.epoch % self.plot_every == 0
+        if self.out_dir is not None and self.history and (due or self.epoch == self.epochs):
             plot_curves(self.history, self.out_dir / "losses.png", title=type(self).__name__)
 
     def finish(self):
