@@ -1,8 +1,7 @@
-"""Utilities. ``pydeepgen.utils.image``: ``make_grid`` / ``save_image`` as in torchvision.
+"""``pydeepgen.utils``: ``pydeepgen.utils.data`` mirrors ``torch.utils.data``;
+``pydeepgen.utils.image`` has ``make_grid`` / ``save_image`` as in torchvision."""
 
-(Other helpers may add submodules here, e.g. ``utils.data``; keep each in its own file.)
-"""
-
+from . import data
 from .image import make_grid, save_image
 
-__all__ = ["make_grid", "save_image"]
+__all__ = ["data", "make_grid", "save_image"]
