@@ -87,7 +87,8 @@ def _train_generative(args):
         if kind == "vae":
             wrong = [k for k in wrong if k not in ("score_every",)]  # VAE samples can be scored
         if wrong:
-            raise CLIError(f"diffusion options ({', '.join('--' + k.replace('_', '-') for k in wrong)}) "
+            opts = ", ".join("--" + k.replace("_", "-") for k in wrong)
+            raise CLIError(f"diffusion options ({opts}) "
                            f"do not apply to {kind!r}")
     else:
         if args.latent_dim is not None or args.arch is not None:

@@ -93,7 +93,8 @@ def test_timestep_embedding_formula(dim):
 # -- the UNet ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size,mult,cond", [(8, (1, 2), None), (16, (1, 2, 2), 10), (12, (1, 1), 3)])
+@pytest.mark.parametrize("size,mult,cond",
+                         [(8, (1, 2), None), (16, (1, 2, 2), 10), (12, (1, 1), 3)])
 def test_unet_shapes_and_gradients(size, mult, cond):
     pdg.manual_seed(1)
     net = UNet(in_channels=2, image_size=size, ch=8, ch_mult=mult, num_res_blocks=1,
@@ -141,7 +142,8 @@ def test_self_attention_matches_numpy(heads):
     xn = x.numpy().astype(np.float64)
     P = {k: v.detach().numpy().astype(np.float64) for k, v in att.state_dict().items()}
     h = _group_norm_np(xn, 4, P["norm.weight"], P["norm.bias"])
-    qkv = np.einsum("oc,nchw->nohw", P["qkv.weight"][:, :, 0, 0], h) + P["qkv.bias"][None, :, None, None]
+    qkv = (np.einsum("oc,nchw->nohw", P["qkv.weight"][:, :, 0, 0], h)
+           + P["qkv.bias"][None, :, None, None])
     n, d = 2, 8 // heads
     qkv = qkv.reshape(n, 3, heads, d, 15)
     q, k, v = qkv[:, 0], qkv[:, 1], qkv[:, 2]  # (n, heads, d, hw)
@@ -149,7 +151,8 @@ def test_self_attention_matches_numpy(heads):
     a = np.exp(s - s.max(-1, keepdims=True))
     a /= a.sum(-1, keepdims=True)
     o = np.einsum("nhij,nhdj->nhdi", a, v).reshape(n, 8, 3, 5)
-    ref = xn + np.einsum("oc,nchw->nohw", P["proj.weight"][:, :, 0, 0], o) + P["proj.bias"][None, :, None, None]
+    ref = (xn + np.einsum("oc,nchw->nohw", P["proj.weight"][:, :, 0, 0], o)
+           + P["proj.bias"][None, :, None, None])
     np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4)
 
 
@@ -287,7 +290,11 @@ def test_label_dropout_uses_the_null_class():
     m = _tiny(num_classes=10, p_uncond=0.5)
     seen = []
     orig = m.net.forward
-    m.net.forward = lambda x, t, labels=None: (seen.append(labels.numpy().copy()), orig(x, t, labels))[1]
+    def spy(x, t, labels=None):
+        seen.append(labels.numpy().copy())
+        return orig(x, t, labels)
+
+    m.net.forward = spy
     m.loss(pdg.randn(200, 1, 8, 8), pdg.from_numpy(np.full(200, 3)))
     lab = seen[0]
     assert set(np.unique(lab)) == {3, 10}
@@ -369,7 +376,8 @@ def test_resume_with_ema_is_bit_for_bit(tmp_path):
         a = full.modules[name].state_dict()
         b = resumed.modules[name].state_dict()
         for k in a:
-            np.testing.assert_array_equal(a[k].detach().numpy(), b[k].detach().numpy(), err_msg=f"{name}.{k}")
+            np.testing.assert_array_equal(a[k].detach().numpy(), b[k].detach().numpy(),
+                                          err_msg=f"{name}.{k}")
     assert resumed.ema.num_updates == full.ema.num_updates == 6
 
 

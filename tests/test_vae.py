@@ -122,7 +122,8 @@ def _log_px_by_quadrature(m, x):
     out = []
     for xi in x.reshape(x.shape[0], -1).astype(np.float64):
         # log p(x|z) = sum x log s(l) + (1-x) log(1-s(l)) = sum x l - softplus(l)
-        lp = (xi * logits - np.logaddexp(0, logits)).sum(1) - 0.5 * zs ** 2 - 0.5 * math.log(2 * math.pi)
+        lp = ((xi * logits - np.logaddexp(0, logits)).sum(1) - 0.5 * zs ** 2
+              - 0.5 * math.log(2 * math.pi))
         mx = lp.max()
         out.append(mx + math.log(np.trapezoid(np.exp(lp - mx), zs)))
     return np.array(out)
@@ -168,7 +169,7 @@ def test_model_bad_input():
 
 
 def test_cli_train_sample_eval(tmp_path, capsys):
-    import pydeepgen.cli_generative  # noqa: F401
+    import pydeepgen.cli_generative  # noqa: F401  (registers ae/vae/ddpm)
     from pydeepgen import cli
 
     out = tmp_path / "vae"

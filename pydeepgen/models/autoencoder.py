@@ -70,7 +70,8 @@ class Autoencoder(nn.Module):
         super().__init__()
         data_shape = tuple(data_shape) if data_shape is not None else (int(data_dim),)
         if math.prod(data_shape) != int(data_dim):
-            raise ValueError(f"Autoencoder: data_shape {data_shape} does not hold {data_dim} values")
+            raise ValueError(f"Autoencoder: data_shape {data_shape} does not hold {data_dim} "
+                             f"values")
         if int(latent_dim) < 1:
             raise ValueError(f"Autoencoder: latent_dim must be >= 1, got {latent_dim}")
         if loss not in ("bce", "mse"):
@@ -81,7 +82,8 @@ class Autoencoder(nn.Module):
                            data_shape=list(data_shape))
         self.data_dim, self.latent_dim, self.data_shape = int(data_dim), int(latent_dim), data_shape
         self.loss_kind = loss
-        self.encoder = nn.Sequential(*mlp_layers(self.data_dim, hidden, self.latent_dim, activation))
+        self.encoder = nn.Sequential(*mlp_layers(self.data_dim, hidden, self.latent_dim,
+                                                 activation))
         self.decoder = nn.Sequential(*mlp_layers(self.latent_dim, tuple(reversed(hidden)),
                                                  self.data_dim, activation, "sigmoid"))
 

@@ -217,7 +217,8 @@ class UNet(nn.Module):
         self.in_channels, self.image_size, self.ch = int(in_channels), int(image_size), int(ch)
         self.num_classes = None if num_classes is None else int(num_classes)
         emb_dim = 4 * ch
-        self.time_mlp = nn.Sequential(nn.Linear(ch, emb_dim), nn.SiLU(), nn.Linear(emb_dim, emb_dim))
+        self.time_mlp = nn.Sequential(nn.Linear(ch, emb_dim), nn.SiLU(),
+                                      nn.Linear(emb_dim, emb_dim))
         self.label_emb = (nn.Embedding(self.num_classes + 1, emb_dim)
                           if self.num_classes is not None else None)
         self.conv_in = nn.Conv2d(in_channels, ch, 3, padding=1)
@@ -436,7 +437,8 @@ class DDPM(nn.Module):
                         eps = (x - x0 * math.sqrt(ab_t)) * (1.0 / math.sqrt(1.0 - ab_t))
                     last = i + 1 == len(ts)
                     if sampler == "ddim":
-                        var = 0.0 if last else eta ** 2 * (1 - ab_prev) / (1 - ab_t) * (1 - ab_t / ab_prev)
+                        var = 0.0 if last else (eta ** 2 * (1 - ab_prev) / (1 - ab_t)
+                                                * (1 - ab_t / ab_prev))
                         x = x0 * math.sqrt(ab_prev) + eps * math.sqrt(max(1.0 - ab_prev - var, 0.0))
                     else:
                         beta = 1.0 - ab_t / ab_prev

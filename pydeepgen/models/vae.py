@@ -21,7 +21,6 @@ API: ``encode(x) -> (mu, logvar)``, ``reparameterize(mu, logvar)``, ``decode(z)`
 import math
 
 from .. import nn
-from ..nn import functional as F
 from ._util import as_tuple, mlp_layers
 from .autoencoder import reconstruction_loss, run_without_sigmoid
 
@@ -159,7 +158,8 @@ class ConvVAE(_VAEBase):
         super().__init__()
         channels, image_size, ch, hidden = int(channels), int(image_size), int(ch), int(hidden)
         if image_size % 4 or image_size < 4:
-            raise ValueError(f"ConvVAE: image_size must be a positive multiple of 4, got {image_size}")
+            raise ValueError(f"ConvVAE: image_size must be a positive multiple of 4, got "
+                             f"{image_size}")
         if int(latent_dim) < 1 or ch < 1 or hidden < 1:
             raise ValueError(f"ConvVAE: latent_dim, ch and hidden must be >= 1, got "
                              f"{latent_dim}, {ch}, {hidden}")

@@ -142,7 +142,8 @@ class GenerativeTrainer(Trainer):
     def _val_arrays(self):
         if self.val_data is None:
             return None
-        arrays = tuple(self.val_data) if isinstance(self.val_data, (tuple, list)) else (self.val_data,)
+        arrays = self.val_data
+        arrays = tuple(arrays) if isinstance(arrays, (tuple, list)) else (arrays,)
         if self.val_n is not None:
             arrays = tuple(a[: int(self.val_n)] for a in arrays)
         return arrays
