@@ -140,3 +140,27 @@ def test_python_m_subprocess(tmp_path):
     r = subprocess.run([sys.executable, "-m", "pydeepgen", "info"], capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_saves_checkpoint(tmp_path):
+    """A real SIGINT: the run stops after the current step, saves, and exits with 130."""
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    p = subprocess.Popen([sys.executable, "-m", "pydeepgen", "train", "gan", "--epochs", "1000",
+                          "--threads", "1", "--quiet", "--checkpoint-every", "1", "--out",
+                          str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = out / "log.jsonl"
+    deadline = time.time() + 90
+    while time.time() < deadline and not (log.is_file() and log.read_text().strip()):
+        time.sleep(0.2)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert "checkpoint saved" in err and "Traceback" not in err
+    from pydeepgen.train import load_checkpoint
+
+    state = load_checkpoint(out / "checkpoint.safetensors")
+    assert state["loop"]["global_step"] >= 24  # at least the first epoch (24 steps)

@@ -92,7 +92,8 @@ def plot_curves(history, path, keys=None, title=None, xlabel="epoch"):
 
 def save_sample_grid(images, path, nrow=8, value_range=(-1.0, 1.0)):
     """Save generated images (N x C x H x W, or N x D with D a square number) as a PNG grid.
-    Values in ``value_range`` (default [-1, 1], the generators' Tanh range) map to [0, 1]."""
+    Values in ``value_range`` (default [-1, 1], the generators' Tanh range) map to [0, 1];
+    images smaller than 28 pixels are enlarged (nearest neighbour) to at least 28."""
     import numpy as np
 
     from ..utils.image import save_image
@@ -104,6 +105,9 @@ def save_sample_grid(images, path, nrow=8, value_range=(-1.0, 1.0)):
         if side * side != a.shape[1]:
             raise ValueError(f"save_sample_grid: cannot view {a.shape[1]} values as a square image")
         a = a.reshape(-1, 1, side, side)
+    if a.shape[-1] < 28:  # small images (8x8 digits): enlarge pixels so the grid is readable
+        k = int(math.ceil(28 / a.shape[-1]))
+        a = a.repeat(k, axis=-1).repeat(k, axis=-2)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     save_image(a, path, nrow=nrow, normalize=True, value_range=value_range)
     return Path(path)

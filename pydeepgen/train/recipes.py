@@ -167,6 +167,9 @@ def train(kind, dataset=None, data_root=None, epochs=None, batch_size=None, lr=N
     if dataset not in ALLOWED[kind]:
         raise ValueError(f"model {kind!r} does not train on dataset {dataset!r}; use one of "
                          f"{', '.join(ALLOWED[kind])}")
+    if trainer_kwargs.get("score_every") and dataset != "mnist":
+        raise ValueError(f"FID/TVD scoring during training needs MNIST (the classifier is an "
+                         f"MNIST digit classifier), not {dataset!r}")
     pdg.manual_seed(seed)
     arrays, info = load_data(dataset, data_root, train=True, seed=seed, limit=limit)
     if kind in ("gan", "dcgan"):
