@@ -48,3 +48,13 @@ from .io import load, save  # noqa: E402
 from . import kernels  # noqa: E402
 
 __version__ = _C.build_config()["version"]
+
+
+def __getattr__(name):
+    # Heavier subpackages load on first use (pdg.models, pdg.train, pdg.metrics), so
+    # `import pydeepgen` stays quick.
+    if name in ("models", "train", "metrics", "cli", "demos"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'pydeepgen' has no attribute '{name}'")
