@@ -22,21 +22,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 
 import pydeepgen as pdg  # noqa: E402
-from _common import heading, parse_args, pyplot, save_fig, say  # noqa: E402
+import pydeepgen.nn.functional as F  # noqa: E402
+from _common import gate_name, heading, parse_args, pyplot, save_fig, say  # noqa: E402
 
 LAB = "02_logic_gates"
 
 INPUTS = [[0, 0], [0, 1], [1, 0], [1, 1]]
 
 
-def step(z, threshold=0.0):
-    """The step activation: 1 where z >= threshold, else 0 (as float32)."""
-    return (z >= threshold).float()
-
-
 def neuron(x, w, threshold):
     """One step neuron on a batch of inputs x (4, 2) with weights w (2,)."""
-    return step(x @ w, threshold)
+    return F.step(x @ w, threshold)  # the course's step(z, 2)
 
 
 def truth_table(name, w, threshold, x):
@@ -56,7 +52,7 @@ def grid_search(x, n):
     w1, w2, t = (a.ravel() for a in np.meshgrid(g, g, g, indexing="ij"))
     W = pdg.tensor(np.stack([w1, w2]).astype(np.float32))  # (2, n^3)
     z = x @ W  # (4, n^3): each column one neuron on the 4 inputs
-    fired = step(z - pdg.tensor(t.astype(np.float32)), 0.0)  # (4, n^3)
+    fired = F.step(z - pdg.tensor(t.astype(np.float32)), 0.0)  # (4, n^3)
     bits = pdg.tensor([[8.0], [4.0], [2.0], [1.0]])  # encode (f(00), f(01), f(10), f(11))
     codes = (fired * bits).sum(0).numpy().astype(np.int64)
     return codes, (w1, w2, t)
@@ -66,9 +62,8 @@ def code_of(table):
     return table[0] * 8 + table[1] * 4 + table[2] * 2 + table[3]
 
 
-NAMES = {code_of([0, 1, 1, 1]): "OR", code_of([0, 0, 0, 1]): "AND",
-         code_of([0, 1, 1, 0]): "XOR", code_of([1, 0, 0, 1]): "XNOR",
-         code_of([1, 1, 1, 0]): "NAND", code_of([1, 0, 0, 0]): "NOR"}
+def name_of(code):
+    return gate_name([(code >> s) & 1 for s in (3, 2, 1, 0)])
 
 
 def main(argv=None):
@@ -87,14 +82,14 @@ def main(argv=None):
     say(f"boolean functions of two inputs computed by some neuron: {len(found)} of 16")
     for c in missing:
         bits = [(c >> s) & 1 for s in (3, 2, 1, 0)]
-        say(f"never computed: {NAMES.get(c, '?')} (truth table {bits})")
+        say(f"never computed: {name_of(c)} (truth table {bits})")
     xor_count = int((codes == code_of([0, 1, 1, 0])).sum())
     say(f"neurons computing XOR: {xor_count}. XOR needs (0,1),(1,0) above the line and "
         "(0,0),(1,1) below it: w1 >= t and w2 >= t give w1+w2 >= 2t; (1,1) off needs "
         "w1+w2 < t, so 2t < t, t < 0; but (0,0) off needs 0 < t. Contradiction.")
 
     results = {"or": or_table, "and": and_table, "functions_found": len(found),
-               "missing": [NAMES.get(c, str(c)) for c in missing], "xor_count": xor_count}
+               "missing": [name_of(c) for c in missing], "xor_count": xor_count}
 
     if not args.no_plots:
         plt = pyplot()

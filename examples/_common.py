@@ -108,3 +108,18 @@ class Timer:
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.t0
         return False
+
+
+# The 16 boolean functions of two inputs, keyed by their truth table
+# (f(0,0), f(0,1), f(1,0), f(1,1)) as a 4-character string (labs 2 and 3).
+GATE_NAMES = {
+    "0000": "FALSE", "0001": "AND", "0010": "x1 AND NOT x2", "0011": "x1",
+    "0100": "NOT x1 AND x2", "0101": "x2", "0110": "XOR", "0111": "OR",
+    "1000": "NOR", "1001": "XNOR", "1010": "NOT x2", "1011": "x2 -> x1 (x1 OR NOT x2)",
+    "1100": "NOT x1", "1101": "x1 -> x2 (NOT x1 OR x2)", "1110": "NAND", "1111": "TRUE",
+}
+
+
+def gate_name(table):
+    """Name of the two-input boolean function with truth table ``table`` (4 values 0/1)."""
+    return GATE_NAMES["".join(str(int(v)) for v in table)]
