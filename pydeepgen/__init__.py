@@ -32,5 +32,8 @@ from .ops.indexing import *  # noqa: F401,F403
 from .ops.scan import *  # noqa: F401,F403
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from . import autograd, cuda, nn, testing  # noqa: E402
+from . import data, datasets, optim, utils  # noqa: E402
+from .io import load, save  # noqa: E402
+from . import kernels  # noqa: E402
 
 __version__ = _C.build_config()["version"]

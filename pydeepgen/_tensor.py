@@ -368,6 +368,11 @@ class Tensor:
         return bool((self == value).any())
 
 
+from .autograd import function as _function  # noqa: E402
+
+_function._tensor_cls = Tensor
+
+
 def _rebuild(array, requires_grad):
     from .ops.creation import from_numpy
 

@@ -42,7 +42,10 @@ class Generator:
         return from_numpy(a)
 
     def set_state(self, state):
-        a = np.asarray(state.numpy() if hasattr(state, "numpy") else state, dtype=np.uint8)
+        try:
+            a = np.asarray(state.numpy() if hasattr(state, "numpy") else state, dtype=np.uint8)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"set_state(): expected a 16-byte uint8 tensor, got {type(state).__name__} ({e})") from None
         if a.size != 16:
             raise ValueError(f"set_state(): expected a 16-byte uint8 state, got {a.size} bytes")
         seed, offset = (int(x) for x in a.reshape(16).view("<u8"))

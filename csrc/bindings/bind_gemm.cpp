@@ -1,7 +1,12 @@
 #include "bindings/registry.h"
 #include "core/error.h"
 #include "cpu/gemm/gemm.h"
+#include "core/cpu_features.h"
 #include "cpu/matmul.h"
+
+namespace pdg {
+double fma_peak_gflops_avx512(int64_t iters);  // cpu/gemm/fma_peak_avx512.cpp
+}
 
 using namespace pdg;
 using namespace pdg::bind;
@@ -17,6 +22,25 @@ PDG_BINDINGS(gemm, 20) {
             out.append(py::make_tuple(v.name, v.description, v.supported()));
         return out;
     });
+    // gemm(out C, A, B, M, N, K, ...): one GEMM call on flat buffers, for
+    // tests and benchmarks of a single rung (`variant`, "" = current choice).
+    m.def(
+        "gemm",
+        [](Buffer& c, const Buffer& a, const Buffer& b, int64_t M, int64_t N, int64_t K,
+           bool trans_a, bool trans_b, double alpha, double beta, int64_t lda, int64_t ldb,
+           int64_t ldc, const std::string& variant) {
+            gemm_buffers(c, a, b, M, N, K, trans_a, trans_b, alpha, beta, lda, ldb, ldc, variant);
+        },
+        nogil(), py::arg("c"), py::arg("a"), py::arg("b"), py::arg("M"), py::arg("N"),
+        py::arg("K"), py::arg("trans_a") = false, py::arg("trans_b") = false,
+        py::arg("alpha") = 1.0, py::arg("beta") = 0.0, py::arg("lda") = -1, py::arg("ldb") = -1,
+        py::arg("ldc") = -1, py::arg("variant") = "");
     m.def("set_gemm_variant", &set_gemm_variant);
+    // Measured fp32 FMA peak (GFLOP/s, all pdg threads together) for "% of peak"
+    // in benchmarks; 0 when the CPU has no AVX-512.
+    m.def(
+        "fma_peak_gflops",
+        [](int64_t iters) { return cpu_has_avx512() ? fma_peak_gflops_avx512(iters) : 0.0; },
+        nogil(), py::arg("iters") = 20000000);
     m.def("get_gemm_variant", &get_gemm_variant);
 }

@@ -3,6 +3,8 @@
 // fork/join costs about a microsecond.
 #pragma once
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <cstdint>
 #ifdef PDG_WITH_OPENMP
 #include <omp.h>
@@ -28,13 +30,24 @@ void parallel_for(int64_t n, int64_t grain, const F& f) {
     if (nt > 1 && n >= grain && !omp_in_parallel()) {
         const int64_t nchunks = std::min<int64_t>(nt, (n + grain - 1) / std::max<int64_t>(grain, 1));
         if (nchunks > 1) {
+            // An exception may not leave an OpenMP region (that calls std::terminate
+            // and kills the interpreter): keep the first one and rethrow it after.
+            std::exception_ptr error = nullptr;
+            std::atomic<bool> failed{false};
 #pragma omp parallel num_threads(int(nchunks))
             {
                 const int64_t t = omp_get_thread_num();
                 const int64_t per = (n + nchunks - 1) / nchunks;
                 const int64_t b = t * per, e = std::min(n, b + per);
-                if (b < e) f(b, e);
+                if (b < e) {
+                    try {
+                        f(b, e);
+                    } catch (...) {
+                        if (!failed.exchange(true)) error = std::current_exception();
+                    }
+                }
             }
+            if (error) std::rethrow_exception(error);
             return;
         }
     }

@@ -28,7 +28,7 @@ T int_pow(T base, T exp) {
     if constexpr (std::is_floating_point_v<T>) {
         return std::pow(base, exp);
     } else {
-        if (exp < 0) return (base == 1) ? 1 : 0;  // integer pow with negative exponent
+        if (exp < 0) throw ValueError("pow: integers to negative integer powers are not allowed");
         T r = 1;
         while (exp) {
             if (exp & 1) r *= base;

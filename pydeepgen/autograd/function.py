@@ -24,6 +24,7 @@ inputs' nodes, and whatever the forward stored on it.
 from . import grad_mode
 
 _state = grad_mode.state
+_tensor_cls = None  # set by pydeepgen._tensor once Tensor exists (avoids an import cycle)
 
 
 class Node:
@@ -64,7 +65,7 @@ class Node:
     # -- ctx API -----------------------------------------------------------------
     def save_for_backward(self, *tensors):
         self._saved = tensors
-        self._saved_versions = tuple(t._buf.version if t is not None else 0 for t in tensors)
+        self._saved_versions = [t._buf.version if t is not None else 0 for t in tensors]
 
     @property
     def saved_tensors(self):
@@ -138,8 +139,7 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor
-
+        Tensor = _tensor_cls
         record = False
         if _state.enabled:
             for a in args:

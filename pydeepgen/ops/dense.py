@@ -1,3 +1,84 @@
-"""Placeholder: this op family's Python wrappers land here (see docs/architecture.md)."""
+"""Dense layer: ``linear(x, weight, bias=None)`` = ``x @ weight.T + bias``.
 
-__all__ = []
+PyTorch's layout: ``weight`` is ``(out_features, in_features)``, ``x`` is ``(..., in_features)``
+(leading dimensions are flattened into one batch dimension for the kernel). The forward is
+one call to ``_C.dense_forward`` (GEMM with the bias fused into its epilogue), the backward
+one call to ``_C.dense_backward`` (dx, dweight and dbias together; see csrc/cpu/dense.h).
+"""
+
+import math
+
+from .. import _C
+from .._tensor import Tensor
+from ..autograd.function import Function
+from .shape import _contiguous_nograd
+
+__all__ = ["linear"]
+
+
+def _c(t):
+    """t itself when contiguous, else a contiguous copy (no graph: this is kernel input)."""
+    return t if t.is_contiguous() else _contiguous_nograd(t)
+
+
+class _Linear(Function):
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        C = weight._shape[1]
+        OC = weight._shape[0]
+        B = math.prod(x._shape[:-1])
+        xc, wc = _c(x), _c(weight)
+        bc = _c(bias) if bias is not None else None
+        out = Tensor._empty(tuple(x._shape[:-1]) + (OC,), x._dtype)
+        _C.dense_forward(out._kbuf(), xc._kbuf(), wc._kbuf(),
+                         bc._kbuf() if bc is not None else None, B, C, OC)
+        ctx.save_for_backward(xc, wc)
+        ctx.sizes = (B, C, OC)
+        ctx.x_shape = x._shape
+        ctx.has_bias = bias is not None
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        xc, wc = ctx.saved_tensors
+        B, C, OC = ctx.sizes
+        need_x, need_w, need_b = ctx.needs_input_grad
+        need_b = need_b and ctx.has_bias
+        dx = Tensor._empty(ctx.x_shape, xc._dtype) if need_x else None
+        dw = Tensor._empty((OC, C), xc._dtype) if need_w else None
+        db = Tensor._empty((OC,), xc._dtype) if need_b else None
+        if dx is not None or dw is not None or db is not None:
+            gc = _c(g)
+            _C.dense_backward(dx._kbuf() if dx is not None else None,
+                              dw._kbuf() if dw is not None else None,
+                              db._kbuf() if db is not None else None,
+                              gc._kbuf(), xc._kbuf(), wc._kbuf(), B, C, OC)
+        return dx, dw, db
+
+
+def linear(x, weight, bias=None):
+    """``x @ weight.T + bias`` with ``weight`` of shape ``(out_features, in_features)``.
+
+    ``x`` has shape ``(..., in_features)``; the result ``(..., out_features)``.
+    """
+    for name, t in (("input", x), ("weight", weight), ("bias", bias)):
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
+    if not x._dtype.is_floating_point:
+        raise TypeError(f"linear: expected a floating point input, got {x._dtype.name}")
+    if weight._dtype is not x._dtype or (bias is not None and bias._dtype is not x._dtype):
+        names = [x._dtype.name, weight._dtype.name] + ([bias._dtype.name] if bias is not None else [])
+        raise TypeError(f"linear: input, weight and bias must share a dtype, got {', '.join(names)}")
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {tuple(weight._shape)}")
+    if x.ndim < 1 or x._shape[-1] != weight._shape[1]:
+        raise ValueError(
+            f"linear: input shape {tuple(x._shape)} and weight shape {tuple(weight._shape)} do not match "
+            f"(input's last dimension must equal weight.shape[1] = {weight._shape[1]})"
+        )
+    if bias is not None and tuple(bias._shape) != (weight._shape[0],):
+        raise ValueError(
+            f"linear: bias shape {tuple(bias._shape)} does not match weight shape {tuple(weight._shape)} "
+            f"(expected ({weight._shape[0]},))"
+        )
+    return _Linear.apply(x, weight, bias)

@@ -290,7 +290,10 @@ def binary_(op, self, other):
     if b._shape != shape and broadcast_shapes(shape, b._shape, op=name) != shape:
         raise RuntimeError(f"{name}: output with shape {tuple(shape)} doesn't match the broadcast shape {broadcast_shapes(shape, b._shape)}")
     sb = list(b._strides) if b._shape == shape else broadcast_strides(b, shape)
-    if self.is_contiguous() and not (b._buf.same_storage(self._buf) and b._shape != shape):
+    # a shifted view of self's own memory must not be read while self is written
+    overlap = b._buf.same_storage(self._buf) and not (
+        b._offset == self._offset and tuple(sb) == tuple(self._strides))
+    if self.is_contiguous() and not overlap:
         _C.binary_forward(op, self._kbuf(), self._buf, b._buf, list(shape), list(self._strides),
                           self._offset, sb, b._offset)
     else:

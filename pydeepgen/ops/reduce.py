@@ -9,6 +9,7 @@ from .. import _C
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
+from ..autograd.grad_mode import state as _state
 from . import shape as S
 
 SUM, MEAN, PROD, MAX, MIN, ARGMAX, ARGMIN, LOGSUMEXP, VAR, STD = range(10)
@@ -79,6 +80,12 @@ class _Reduce(Function):
 
 
 def _reduce(t, op, dim, keepdim, correction=0):
+    if (dim is None and not keepdim and type(t) is Tensor and t._dtype.is_floating_point
+            and not (t._requires_grad and _state.enabled) and t.is_contiguous()):
+        # fast path: whole-tensor reduction of a contiguous float tensor, no graph
+        out = Tensor._empty((), t._dtype)
+        _C.reduce_forward(op, out._buf, t._kbuf(), 1, t.numel(), 1, correction)
+        return out
     name = _NAMES[op]
     if not isinstance(t, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(t).__name__}")

@@ -1,7 +1,9 @@
 // Rung 01: the naive triple loop, C[i][j] = sum_p op(A)[i][p] * op(B)[p][j].
 // What it is for: the reference. Obvious loops, one accumulator per output,
 // no blocking, no threads. Every faster rung is tested against it.
-// Speed: memory-bound on B's column walk; well under 1% of peak at 1024^3.
+// Speed: 0.3-0.6 GFLOP/s at 256-512 on the Zen 4 test machine (peak 116 per
+// core): a column walk down B and one dependent add chain per output.
+// Kernels overwrite their outputs; only autograd accumulates gradients.
 #include "cpu/gemm/gemm.h"
 
 namespace pdg {

@@ -36,15 +36,28 @@ const std::vector<GemmVariant>& gemm_variants();
 void set_gemm_variant(const std::string& name);
 std::string get_gemm_variant();  // the name "auto" resolves to, or the forced one
 
+// The function gemm() would call for `variant` ("" = the current choice).
+// Validates the name (ValueError), so resolve it before a parallel region.
+template <class T>
+GemmFn<T> gemm_function(const std::string& variant = "");
+
 // Run with the selected variant, or with `variant` when non-empty.
 template <class T>
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
           int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc,
           const std::string& variant = "");
 
-// Rung 01 (the reference every other rung is tested against).
-template <class T>
-void gemm_01_naive(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha,
-                   const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
+// The rungs, one file each (01_naive.cpp, 02_blocked.cpp, ...). 01 is the
+// reference every other rung is tested against; 03 and 04 may only be called
+// when cpu_has_avx2_fma() / cpu_has_avx512() say so (gemm.cpp checks).
+#define PDG_GEMM_RUNG(NAME)                                                                  \
+    template <class T>                                                                       \
+    void NAME(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, \
+              int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
+PDG_GEMM_RUNG(gemm_01_naive)
+PDG_GEMM_RUNG(gemm_02_blocked)
+PDG_GEMM_RUNG(gemm_03_packed_avx2)
+PDG_GEMM_RUNG(gemm_04_packed_avx512)
+#undef PDG_GEMM_RUNG
 
 }  // namespace pdg

@@ -195,19 +195,23 @@ class Module:
         return self
 
     def _apply_tensors(self, fn):
+        """Replace every parameter's and buffer's data by ``fn(tensor)``.
+
+        Parameters keep their identity (only their data changes, as PyTorch does), so an
+        optimizer built before ``model.to(dtype)`` still holds the model's parameters.
+        """
         from ...autograd import no_grad
 
         with no_grad():
             for m in self.modules():
-                for name, p in m._parameters.items():
+                for p in m._parameters.values():
                     if p is None:
                         continue
                     new = fn(p)
                     if new is not p:
-                        np_ = Parameter(new.detach(), p.requires_grad)
+                        p.data = new.detach()
                         if p.grad is not None:
-                            np_.grad = fn(p.grad)
-                        m._parameters[name] = np_
+                            p.grad = fn(p.grad)
                 for name, b in m._buffers.items():
                     if b is not None:
                         m._buffers[name] = fn(b)
@@ -248,7 +252,9 @@ class Module:
     # -- state dicts -----------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         out = OrderedDict() if destination is None else destination
-        for mp, m in self.named_modules(prefix=prefix.rstrip(".")):
+        # No de-duplication: a module reachable by two names is saved under both, as
+        # PyTorch does, so the keys match torch's for the same architecture.
+        for mp, m in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             base = mp + ("." if mp else "")
             for name, p in m._parameters.items():
                 if p is not None:
@@ -262,6 +268,8 @@ class Module:
         """Copy tensors from ``state_dict`` into this module's parameters and buffers."""
         from ...autograd import no_grad
 
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+            raise TypeError(f"load_state_dict: expected a dict-like state_dict, got {type(state_dict).__name__}")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
