@@ -13,8 +13,8 @@ decision; then two new candidates are scored with the same centring:
 
 The course reports Jamal ~ 0.037 (not hired) and Mina ~ 0.797 (hired), "results may
 vary": the lab asserts the decisions and prints its own numbers. Mina has no GitHub
-projects at all, far outside the training data, so her score depends most on the random
-initialization (full mode shows the spread over several seeds).
+projects at all, outside the training data, so her score is an extrapolation; full mode
+shows the spread of both scores over ten random initializations.
 
     python examples/05_hiring.py [--quick] [--out DIR]
 """
