@@ -41,8 +41,10 @@ MEAN, STD = 0.1307, 0.3081
 
 def add_options(p):
     p.add_argument("--epochs", type=int, default=None, help="epochs per model (quick 2, full 12)")
-    p.add_argument("--train-size", type=int, default=None, help="training images (quick 2000, full 60000)")
-    p.add_argument("--test-size", type=int, default=None, help="test images (quick 1000, full 10000)")
+    p.add_argument("--train-size", type=int, default=None,
+                   help="training images (quick 2000, full 60000)")
+    p.add_argument("--test-size", type=int, default=None,
+                   help="test images (quick 1000, full 10000)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--models", default="mlp,cnn", help="comma list of mlp, cnn")

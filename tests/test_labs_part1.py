@@ -76,7 +76,8 @@ def test_lab03_xor(run_lab):
 def test_lab04_learning_by_hand_as_script(tmp_path):
     # As a student runs it: a script, from some other working directory.
     proc = subprocess.run(
-        [sys.executable, str(EXAMPLES / "04_learning_by_hand.py"), "--quick", "--out", str(tmp_path)],
+        [sys.executable, str(EXAMPLES / "04_learning_by_hand.py"), "--quick",
+         "--out", str(tmp_path)],
         cwd=tmp_path, capture_output=True, text=True, timeout=120, env=dict(os.environ),
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
