@@ -48,6 +48,8 @@ def add_options(p):
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--models", default="mlp,cnn", help="comma list of mlp, cnn")
+    p.add_argument("--cnn-dropout", type=float, default=0.0,
+                   help="dropout before LeNet-5's second dense layer (default 0)")
     p.add_argument("--naive-batches", type=int, default=None,
                    help="batches timed per kernel variant (quick 1, full 10)")
     p.add_argument("--time-batch", type=int, default=None,
@@ -61,10 +63,10 @@ def load_mnist(root, train, n):
     return x[:, None, :, :].copy(), ds.targets.numpy()[:n].copy()
 
 
-def build(name):
+def build(name, cnn_dropout=0.0):
     if name == "mlp":
         return models.MLP(784, hidden=(512, 256), out_features=10, dropout=0.2)
-    return models.LeNet5()
+    return models.LeNet5(dropout=cnn_dropout)
 
 
 def evaluate(model, x, y, batch=1000):
@@ -81,7 +83,7 @@ def evaluate(model, x, y, batch=1000):
 
 def train_model(name, xtr, ytr, xte, yte, args, epochs):
     pdg.manual_seed(args.seed)
-    model = build(name)
+    model = build(name, args.cnn_dropout)
     n_params = sum(p.numel() for p in model.parameters())
     opt = optim.Adam(model.parameters(), lr=args.lr)
     sched = optim.lr_scheduler.StepLR(opt, step_size=4, gamma=0.5)
