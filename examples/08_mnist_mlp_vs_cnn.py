@@ -179,11 +179,14 @@ def main(argv=None):
     if not args.no_plots:
         plt = pyplot()
         fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9, 3.5))
+        colors = {"mlp": "tab:blue", "cnn": "tab:red"}
         for name, r in results["models"].items():
             ep = np.arange(1, len(r["test_acc"]) + 1)
-            ax.plot(ep, r["train_loss"], "-o", ms=3, label=f"{name.upper()} train")
-            ax.plot(ep, r["test_loss"], "--o", ms=3, label=f"{name.upper()} test")
-            ax2.plot(ep, np.array(r["test_acc"]) * 100, "-o", ms=3, label=f"{name.upper()} test")
+            c = colors[name]
+            ax.plot(ep, r["train_loss"], "-o", ms=3, color=c, label=f"{name.upper()} train")
+            ax.plot(ep, r["test_loss"], "--o", ms=3, color=c, label=f"{name.upper()} test")
+            ax2.plot(ep, np.array(r["test_acc"]) * 100, "-o", ms=3, color=c,
+                     label=f"{name.upper()} test")
         ax.set_xlabel("epoch")
         ax.set_ylabel("cross-entropy")
         ax.set_yscale("log")
