@@ -47,8 +47,8 @@ def main():
     import torch.nn.functional as TF
 
     tag = "torch_helped" if HELPED else "torch"
-    threads = pdg.get_num_threads()
-    b = Bench(f"conv_t{threads}{'_helped' if HELPED else ''}")
+    b = Bench("conv")  # parses --threads and sets them
+    b.name = f"conv_t{pdg.get_num_threads()}{'_helped' if HELPED else ''}"
     rng = np.random.default_rng(0)
 
     def pair(shape_x, shape_w, pfn, tfn, name, flops):

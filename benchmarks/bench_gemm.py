@@ -97,13 +97,19 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--variants", default=None)
+    p.add_argument("--peak-per-core", type=float, default=None,
+                   help="fp32 FMA GFLOP/s of one core for %% of peak (default: measured now, "
+                        "the best of 5 probes; pass 116 on a loaded Zen 4 test machine)")
     args, rest = p.parse_known_args()
     supported = [n for n, _, ok in _C.gemm_variants() if ok]
     variants = args.variants.split(",") if args.variants else [v for v in supported if v != "01_naive"]
     tag = "" if os.environ.get("OPENBLAS_CORETYPE") else "_openblas_auto"
     for nt in [args.threads] if args.threads else [1, 2]:
         set_threads(nt)
-        peak = max(_C.fma_peak_gflops() for _ in range(3))
+        if args.peak_per_core:
+            peak = args.peak_per_core * nt
+        else:
+            peak = max(_C.fma_peak_gflops() for _ in range(5))
         bench = Bench(f"gemm_t{nt}{tag}", threads=nt, reps=10, argv=rest)
         add_cases(bench, variants, np.random.default_rng(0))
         results = bench.run()

@@ -96,13 +96,15 @@ def main(argv=None):
         fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
         pts = np.array(INPUTS, dtype=float)
         line = np.linspace(-0.5, 1.5, 10)
-        for ax, (name, w, table) in zip(axes[:2], [("OR", (2, 2), or_table), ("AND", (1, 1), and_table)]):
+        gates = [("OR", (2, 2), or_table), ("AND", (1, 1), and_table)]
+        for ax, (name, w, table) in zip(axes[:2], gates):
             colors = ["tab:green" if v else "tab:red" for v in table]
             ax.scatter(pts[:, 0], pts[:, 1], c=colors, s=80, zorder=3)
             ax.plot(line, (2 - w[0] * line) / w[1], "k--", lw=1)
             ax.set_title(f"{name}: step({w[0]}x1 + {w[1]}x2, 2)")
         xor = [0, 1, 1, 0]
-        axes[2].scatter(pts[:, 0], pts[:, 1], c=["tab:green" if v else "tab:red" for v in xor], s=80)
+        colors = ["tab:green" if v else "tab:red" for v in xor]
+        axes[2].scatter(pts[:, 0], pts[:, 1], c=colors, s=80)
         axes[2].set_title("XOR: no single line separates")
         for ax in axes:
             ax.set_xlim(-0.5, 1.5)

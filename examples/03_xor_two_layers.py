@@ -34,7 +34,8 @@ Y = [[0.0], [1.0], [1.0], [0.0]]
 
 def add_options(p):
     p.add_argument("--lr", type=float, default=5.0, help="gradient-descent step (5.0)")
-    p.add_argument("--steps", type=int, default=None, help="steps per attempt (quick 1000, full 5000)")
+    p.add_argument("--steps", type=int, default=None,
+                   help="steps per attempt (quick 1000, full 5000)")
 
 
 def hand_set_xor(x):
@@ -123,7 +124,8 @@ def main(argv=None):
     say("The hand-set net used XOR = AND(OR, NAND); training found its own two-layer "
         "decomposition, equally valid.")
 
-    results = {"hand_set": hand, "learned_gates": learned, "pred": [round(v[0], 4) for v in pred.tolist()],
+    results = {"hand_set": hand, "learned_gates": learned,
+               "pred": [round(v[0], 4) for v in pred.tolist()],
                "final_loss": history[-1], "attempts": attempts, "solved": attempts[-1][2]}
 
     if not args.no_plots:

@@ -66,7 +66,8 @@ def main(argv=None):
 
     # 1. The loss at three nearby weights.
     h = 1e-4
-    losses = {w: loss_at(pdg.tensor(w, dtype=pdg.float64), x, y).item() for w in (3.0, 3.0 + h, 3.0 - h)}
+    losses = {w: loss_at(pdg.tensor(w, dtype=pdg.float64), x, y).item()
+              for w in (3.0, 3.0 + h, 3.0 - h)}
     for w, l in losses.items():
         say(f"W = {w:<7g} loss = sum (W*x - y)^2 = {l:.6f}")
 

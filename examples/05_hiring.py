@@ -13,8 +13,8 @@ decision; then two new candidates are scored with the same centring:
 
 The course reports Jamal ~ 0.037 (not hired) and Mina ~ 0.797 (hired), "results may
 vary": the lab asserts the decisions and prints its own numbers. Mina has no GitHub
-projects at all, far outside the training data, so her score depends most on the random
-initialization (full mode shows the spread over several seeds).
+projects at all, outside the training data, so her score is an extrapolation; full mode
+shows the spread of both scores over ten random initializations.
 
     python examples/05_hiring.py [--quick] [--out DIR]
 """
@@ -39,7 +39,8 @@ NEW = [("Jamal", 14, 6), ("Mina", 31, 0)]
 
 def add_options(p):
     p.add_argument("--lr", type=float, default=0.1, help="SGD learning rate (0.1, as the course)")
-    p.add_argument("--epochs", type=int, default=None, help="full-batch epochs (quick 1000, full 5000)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help="full-batch epochs (quick 1000, full 5000)")
     p.add_argument("--hidden", type=int, default=2, help="hidden sigmoid units (2)")
 
 
@@ -128,7 +129,8 @@ def main(argv=None):
             ax2.annotate(name, c, fontsize=7, xytext=(3, 3), textcoords="offset points")
         for (name, *_), c, s in zip(NEW, new_raw - mean, scores):
             ax2.scatter(c[0], c[1], marker="*", c="w", edgecolors="k", s=160)
-            ax2.annotate(f"{name} {s:.2f}", c, fontsize=8, xytext=(3, -10), textcoords="offset points")
+            ax2.annotate(f"{name} {s:.2f}", c, fontsize=8, xytext=(3, -10),
+                         textcoords="offset points")
         ax2.set_xlabel("months of experience (centred)")
         ax2.set_ylabel("GitHub projects (centred)")
         ax2.set_title("Learned hire score")
@@ -137,7 +139,8 @@ def main(argv=None):
     assert losses[-1] < losses[0]
     assert results["jamal"] < 0.5, results
     assert results["mina"] > 0.5, results
-    say(f"Result: Jamal is not hired ({results['jamal']:.3f}), Mina is hired ({results['mina']:.3f}).")
+    say(f"Result: Jamal is not hired ({results['jamal']:.3f}), "
+        f"Mina is hired ({results['mina']:.3f}).")
     return results
 
 

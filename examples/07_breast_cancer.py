@@ -106,7 +106,8 @@ def main(argv=None):
     say(f"{X.shape[0]} samples, {X.shape[1]} features; malignant {int(y.sum())}, "
         f"benign {int((1 - y).sum())}")
     Xtr, Xte, ytr, yte = split_standardize(X, y, args.split_seed)
-    say(f"stratified split (random_state {args.split_seed}): {len(ytr)} train / {len(yte)} test; features "
+    say(f"stratified split (random_state {args.split_seed}): {len(ytr)} train / "
+        f"{len(yte)} test; features "
         "standardized with the training mean and std")
     say(f"MLP 30-16-1 (ReLU), BCE with logits, Adam lr={args.lr}, batch {args.batch_size}, "
         f"{epochs} epochs")
@@ -137,7 +138,8 @@ def main(argv=None):
             _, cv, _ = train_mlp(a, b, c, d, epochs, args.lr, args.batch_size, args.seed + s)
             mlp_accs.append(cv["test_acc"][-1])
             lr_accs.append(logistic_regression_acc(a, b, c, d))
-        say(f"\nOver splits random_state 0..{n_splits - 1}: MLP test accuracy {np.mean(mlp_accs):.4f} "
+        say(f"\nOver splits random_state 0..{n_splits - 1}: MLP test accuracy "
+            f"{np.mean(mlp_accs):.4f} "
             f"+- {np.std(mlp_accs):.4f} (min {np.min(mlp_accs):.4f}); logistic regression "
             f"{np.mean(lr_accs):.4f} +- {np.std(lr_accs):.4f}")
         say("per split: " + " ".join(f"{a:.3f}" for a in mlp_accs) + " (MLP); "

@@ -36,7 +36,8 @@ WINDOW = 12
 
 
 def add_options(p):
-    p.add_argument("--epochs", type=int, default=None, help="full-batch epochs (quick 150, full 600)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help="full-batch epochs (quick 150, full 600)")
     p.add_argument("--hidden", type=int, default=32, help="LSTM hidden size (32)")
     p.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate (1e-2)")
     p.add_argument("--scaling", choices=["logratio", "minmax"], default="logratio")
@@ -93,7 +94,8 @@ def main(argv=None):
     test_idx = np.arange(n_train, n)  # targets in the last 20% (windows may reach back)
 
     heading("Lab 9: airline passengers, LSTM many-to-one")
-    say(f"{n} months {months[0]}..{months[-1]}; train targets {months[WINDOW]}..{months[n_train - 1]} "
+    say(f"{n} months {months[0]}..{months[-1]}; "
+        f"train targets {months[WINDOW]}..{months[n_train - 1]} "
         f"({len(train_idx)} windows of {WINDOW}), test {months[n_train]}..{months[-1]} "
         f"({len(test_idx)} months)")
     scaler = Scaler(args.scaling, series, n_train)

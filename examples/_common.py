@@ -5,7 +5,8 @@ arguments, prints what it shows in words, saves its plots and returns a dict of 
 (the tests in ``tests/test_labs_part1.py`` call ``main(["--quick", ...])`` and assert on
 that dict). This module gives them the common pieces:
 
-- ``parse_args``: ``--quick``, ``--out DIR``, ``--seed``, ``--data-root`` plus lab options
+- ``parse_args``: ``--quick``, ``--out DIR``, ``--seed``, ``--data-root``, ``--threads``,
+  ``--no-plots`` plus lab options
 - ``out_dir``: where plots go (``--out`` or ``./lab_outputs/<lab>``), created on demand
 - ``pyplot``: matplotlib with the headless Agg backend
 - ``find_data``: the shared data folder (``--data-root``, ``$PDG_TEST_DATA``, or a
@@ -32,10 +33,17 @@ def parse_args(argv, description, lab, add_options=None):
                    help="folder holding the shared data sets (default $PDG_TEST_DATA or "
                         "a shared/data folder above this script)")
     p.add_argument("--no-plots", action="store_true", help="skip writing PNG files")
+    p.add_argument("--threads", type=int, default=None,
+                   help="threads for pydeepgen's kernels (default: the library's default); "
+                        "1 avoids OpenMP slowdowns on a machine shared with other jobs")
     if add_options is not None:
         add_options(p)
     args = p.parse_args(argv)
     args.lab = lab
+    if args.threads:
+        import pydeepgen
+
+        pydeepgen.set_num_threads(args.threads)
     return args
 
 

@@ -1,11 +1,19 @@
 """The ``pydeepgen`` command line (also ``python -m pydeepgen``).
 
+    pydeepgen train {mlp,cnn,lstm,gan,cgan,dcgan} [--dataset D] [--data-root DIR] [--epochs N]
+                    [--batch-size N] [--lr X] [--seed S] [--out DIR] [--resume] ...
+    pydeepgen sample CHECKPOINT [--n 64] [--out grid.png]
+    pydeepgen eval CHECKPOINT --metric fid|tvd|accuracy|label-accuracy|rmse
+    pydeepgen info
+    pydeepgen demo [xor|hiring]
+
 Subcommands register themselves in ``COMMANDS``; errors are one clear line on stderr and
 a non-zero exit status, never a traceback.
 """
 
 import argparse
 import sys
+from pathlib import Path
 
 COMMANDS = {}
 
@@ -20,6 +28,13 @@ def command(name, help):
 
 class CLIError(Exception):
     """An error to report to the user as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit status 2), no usage dump."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 @command("info", "print version, compiler, SIMD level, threads and CUDA status")
@@ -37,9 +52,268 @@ def _demo(args):
     return run_demo(args.name, epochs=args.epochs, seed=args.seed)
 
 
+# --------------------------------------------------------------------------------------
+# train
+# --------------------------------------------------------------------------------------
+
+
+@command("train", "train a model: mlp, cnn, lstm, gan, cgan or dcgan")
+def _train(args):
+    from .train import recipes
+
+    out = Path(args.out) if args.out else Path("runs") / args.model
+    if args.resume and not (out / "checkpoint.safetensors").is_file():
+        raise CLIError(f"--resume: no checkpoint in {out} (train without --resume first, or "
+                       f"pass the run's --out DIR)")
+    for name in ("epochs", "batch_size", "limit", "checkpoint_every", "d_steps"):
+        v = getattr(args, name, None)
+        if v is not None and v < (0 if name == "checkpoint_every" else 1):
+            raise CLIError(f"--{name.replace('_', '-')} must be positive, got {v}")
+    if args.lr is not None and not args.lr > 0:
+        raise CLIError(f"--lr must be positive, got {args.lr}")
+    if args.threads:
+        import pydeepgen as pdg
+
+        pdg.set_num_threads(args.threads)
+    kw = dict(checkpoint_every=args.checkpoint_every, log_format=args.log_format,
+              progress=not args.quiet, plot_every=args.checkpoint_every or 1)
+    if args.model in ("gan", "cgan", "dcgan"):
+        kw.update(loss=args.loss, d_steps=args.d_steps, label_smoothing=args.label_smoothing,
+                  instance_noise=args.instance_noise, ema_decay=args.ema,
+                  score_every=args.score_every, score_n=args.score_n,
+                  sample_every=args.checkpoint_every)
+        if args.lr_g is not None:
+            kw["lr_g"] = args.lr_g
+        if args.lr_d is not None:
+            kw["lr_d"] = args.lr_d
+    elif any(getattr(args, k) not in (None, d) for k, d in (
+            ("loss", "bce"), ("d_steps", 1), ("lr_g", None), ("lr_d", None), ("ema", None),
+            ("label_smoothing", 0.0), ("instance_noise", 0.0), ("score_every", 0))):
+        raise CLIError(f"GAN options (--loss, --d-steps, --lr-g, ...) do not apply to "
+                       f"{args.model!r}")
+    try:
+        trainer = recipes.train(args.model, dataset=args.dataset, data_root=args.data_root,
+                                epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                                seed=args.seed, out_dir=out, resume=args.resume,
+                                limit=args.limit, **kw)
+    except ImportError as e:
+        raise CLIError(str(e)) from None
+    if trainer.interrupted:
+        print(f"interrupted after {trainer.global_step} steps; checkpoint saved to "
+              f"{trainer.last_checkpoint}; continue with the same command and --resume",
+              file=sys.stderr)
+        return 130
+    last = trainer.history[-1] if trainer.history else {}
+    summary = ", ".join(f"{k} {v:.4f}" for k, v in last.items()
+                        if isinstance(v, float) and k != "seconds")
+    print(f"done: {trainer.epoch} epochs; {summary}")
+    print(f"wrote {out}/checkpoint.safetensors, {out}/log.{args.log_format}, {out}/losses.png"
+          + (f", {out}/samples.png" if (out / "samples.png").is_file() else ""))
+    return 0
+
+
+def _configure_train(p):
+    from .train.recipes import DATASETS, KINDS
+
+    p.add_argument("model", choices=KINDS, help="what to train")
+    p.add_argument("--dataset", choices=DATASETS, default=None,
+                   help="training data (default: digits for gan/cgan, mnist for mlp/cnn/dcgan, "
+                        "airline for lstm)")
+    p.add_argument("--data-root", default=None,
+                   help="directory holding mnist/ or fashion-mnist/ (default $PDG_DATA, else "
+                        "~/.cache/pydeepgen/data)")
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None, help="run directory (default ./runs/<model>)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its checkpoint (bit-for-bit)")
+    p.add_argument("--checkpoint-every", type=int, default=5,
+                   help="epochs between checkpoints, loss plots and sample grids (also at the "
+                        "end; Ctrl-C saves one too)")
+    p.add_argument("--log-format", choices=("jsonl", "csv"), default="jsonl")
+    p.add_argument("--limit", type=int, default=None, help="use only the first N samples")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    g = p.add_argument_group("GAN options")
+    g.add_argument("--loss", choices=("bce", "saturating", "lsgan", "hinge"), default="bce")
+    g.add_argument("--d-steps", type=int, default=1, help="discriminator steps per G step")
+    g.add_argument("--lr-g", type=float, default=None)
+    g.add_argument("--lr-d", type=float, default=None)
+    g.add_argument("--label-smoothing", type=float, default=0.0)
+    g.add_argument("--instance-noise", type=float, default=0.0)
+    g.add_argument("--ema", type=float, default=None, help="EMA decay of generator weights")
+    g.add_argument("--score-every", type=int, default=0,
+                   help="MNIST FID/TVD every N epochs (28x28 MNIST GANs)")
+    g.add_argument("--score-n", type=int, default=1000)
+
+
+_train.configure = _configure_train
+
+
+# --------------------------------------------------------------------------------------
+# sample / eval
+# --------------------------------------------------------------------------------------
+
+
+def _load_generator(path, prefer_ema=True):
+    """A generative model and its meta from a training checkpoint, or Lipizzaner's
+    generator .npz files (keys 0.weight ... 4.bias)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CLIError(f"checkpoint {path} does not exist")
+    if path.suffix == ".npz":
+        import numpy as np
+
+        from .models import GAN
+
+        gan = GAN(data_shape=(1, 28, 28))
+        try:
+            with np.load(path) as f:
+                gan.generator.load_state_dict({k: f[k] for k in f.files})
+        except (RuntimeError, ValueError, OSError) as e:
+            raise CLIError(f"{path} is not a Lipizzaner MNIST generator: "
+                           f"{_one_line(e)}") from None
+        return gan.eval(), {"kind": "gan", "data": {"dataset": "mnist", "image_shape": [1, 28, 28]}}
+    from .train.checkpoint import load_checkpoint
+    from .train.recipes import model_from_checkpoint
+
+    return model_from_checkpoint(load_checkpoint(path), prefer_ema)
+
+
+@command("sample", "write a grid of samples from a trained generator")
+def _sample(args):
+    import pydeepgen as pdg
+
+    from .train.logs import save_sample_grid
+
+    model, meta = _load_generator(args.checkpoint)
+    if not hasattr(model, "sample_noise"):
+        raise CLIError(f"{args.checkpoint} holds a {type(model).__name__}, not a generative "
+                       f"model")
+    if args.n < 1:
+        raise CLIError(f"--n must be positive, got {args.n}")
+    g = pdg.Generator().manual_seed(args.seed)
+    labels = None
+    if getattr(model, "conditional", False):
+        labels = model._labels(args.n, None if args.label is None else [args.label] * args.n)
+    x = model.sample(args.n, labels, generator=g) if labels is not None else \
+        model.sample(args.n, generator=g)
+    shape = getattr(model, "data_shape", ())
+    if not (len(shape) == 3 or (len(shape) == 1 and int(shape[0] ** 0.5) ** 2 == shape[0])):
+        import numpy as np
+
+        np.savetxt(args.out if args.out.endswith((".txt", ".csv")) else args.out + ".txt",
+                   x.numpy(), delimiter=",")
+        print(f"wrote {args.n} samples of {shape} values as text")
+        return 0
+    nrow = args.nrow or (10 if labels is not None else 8)
+    save_sample_grid(x, args.out, nrow=nrow)
+    print(f"wrote {args.out} ({args.n} samples)")
+    return 0
+
+
+def _configure_sample(p):
+    p.add_argument("checkpoint", help="checkpoint.safetensors of a GAN run, or a Lipizzaner "
+                                      "mnist-generator-00X.npz")
+    p.add_argument("--n", type=int, default=64)
+    p.add_argument("--out", default="grid.png")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--nrow", type=int, default=None)
+    p.add_argument("--label", type=int, default=None, help="conditional GANs: only this class")
+
+
+_sample.configure = _configure_sample
+
+
+@command("eval", "score a checkpoint: fid, tvd (MNIST GANs), label-accuracy (cGAN), "
+                 "accuracy (classifiers), rmse (LSTM)")
+def _eval(args):
+    import pydeepgen as pdg
+
+    model, meta = _load_generator(args.checkpoint)
+    data = meta.get("data", {})
+    data_root = args.data_root or data.get("data_root")
+    metric = args.metric
+    if metric in ("fid", "tvd", "label-accuracy"):
+        from .metrics import label_accuracy, mnist_scores
+
+        if not hasattr(model, "sample_noise"):
+            raise CLIError(f"--metric {metric} needs a generator; {args.checkpoint} holds a "
+                           f"{type(model).__name__}")
+        if list(getattr(model, "data_shape", ())) not in ([1, 28, 28], [784]):
+            raise CLIError(f"--metric {metric} scores 28x28 MNIST generators; this one makes "
+                           f"{tuple(model.data_shape)} samples ({data.get('dataset')})")
+        cond = getattr(model, "conditional", False)
+        if metric == "label-accuracy" and not cond:
+            raise CLIError("--metric label-accuracy needs a conditional GAN (cgan)")
+        g = pdg.Generator().manual_seed(args.seed)
+        labels = model._labels(args.n, None) if cond else None
+        x = model.sample(args.n, labels, generator=g) if cond else model.sample(args.n, generator=g)
+        if metric == "label-accuracy":
+            print(f"label accuracy {label_accuracy(x, labels):.4f} (n={args.n}, seed={args.seed})")
+            return 0
+        s = mnist_scores(x, protocol=args.protocol, n=args.n, data_root=data_root)
+        print(f"{metric} {s[metric]:.4f}  (protocol={args.protocol}, n={args.n}, "
+              f"images used={s['n_used']}, seed={args.seed}; "
+              f"{'tvd' if metric == 'fid' else 'fid'} {s['tvd' if metric == 'fid' else 'fid']:.4f})")
+        return 0
+    if metric in ("accuracy", "rmse"):
+        from .train.recipes import load_data
+        from .train.supervised import evaluate
+
+        if hasattr(model, "sample_noise"):
+            raise CLIError(f"--metric {metric} needs a classifier or regressor; "
+                           f"{args.checkpoint} holds a {type(model).__name__}")
+        if "dataset" not in data:
+            raise CLIError(f"{args.checkpoint} does not say which dataset it was trained on")
+        test, info = load_data(data["dataset"], data_root, train=False)
+        if data["dataset"] == "airline":
+            import numpy as np
+
+            from .metrics import rmse
+
+            if metric != "rmse":
+                raise CLIError("the LSTM regressor is scored with --metric rmse")
+            with pdg.no_grad():
+                pred = model(pdg.from_numpy(test[0])).numpy()[:, 0]
+            span = info["scale_max"] - info["scale_min"]
+            pred_p = pred * span + info["scale_min"]
+            true_p = test[1][:, 0] * span + info["scale_min"]
+            last_p = test[0][:, -1, 0] * span + info["scale_min"]
+            print(f"test RMSE {rmse(pred_p, true_p):.2f} passengers (thousands); persistence "
+                  f"baseline {rmse(last_p, true_p):.2f}; {len(true_p)} test months")
+            return 0
+        if metric != "accuracy":
+            raise CLIError("classifiers are scored with --metric accuracy")
+        res = evaluate(model, test, "cross_entropy")
+        print(f"test accuracy {res['acc']:.4f} ({len(test[0])} {data['dataset']} test images), "
+              f"loss {res['loss']:.4f}")
+        return 0
+    raise CLIError(f"unknown metric {metric!r}")
+
+
+def _configure_eval(p):
+    p.add_argument("checkpoint", help="checkpoint.safetensors, or a Lipizzaner generator .npz")
+    p.add_argument("--metric", required=True,
+                   choices=("fid", "tvd", "label-accuracy", "accuracy", "rmse"))
+    p.add_argument("--protocol", choices=("lipizzaner", "clean"), default="lipizzaner",
+                   help="FID/TVD protocol (see docs/models.md)")
+    p.add_argument("--n", type=int, default=10000, help="generated images for FID/TVD")
+    p.add_argument("--seed", type=int, default=0, help="seed of the latent draw")
+    p.add_argument("--data-root", default=None)
+
+
+_eval.configure = _configure_eval
+
+
+# --------------------------------------------------------------------------------------
+
+
 def build_parser():
-    p = argparse.ArgumentParser(prog="pydeepgen", description="pydeepgen: see every kernel.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    p = _Parser(prog="pydeepgen", description="pydeepgen: see every kernel.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.add_parser("info", help=COMMANDS["info"][1])
     d = sub.add_parser("demo", help=COMMANDS["demo"][1])
     d.add_argument("name", nargs="?", default="xor", choices=["xor", "hiring"])
@@ -47,8 +321,14 @@ def build_parser():
     d.add_argument("--seed", type=int, default=0)
     for name, (fn, help_) in COMMANDS.items():
         if name not in ("info", "demo") and hasattr(fn, "configure"):
-            fn.configure(sub.add_parser(name, help=help_))
+            fn.configure(sub.add_parser(name, help=help_, description=help_))
     return p
+
+
+def _one_line(e):
+    """An exception's message on one line (multi-line messages joined with '; ')."""
+    parts = [ln.strip() for ln in str(e).strip().splitlines() if ln.strip()]
+    return "; ".join(parts) if parts else type(e).__name__
 
 
 def main(argv=None):
@@ -61,10 +341,10 @@ def main(argv=None):
     try:
         return int(fn(args) or 0)
     except CLIError as e:
-        print(f"pydeepgen {args.command}: error: {e}", file=sys.stderr)
+        print(f"pydeepgen {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 1
-    except (FileNotFoundError, ValueError, RuntimeError, TypeError, OSError) as e:
-        print(f"pydeepgen {args.command}: error: {e}", file=sys.stderr)
+    except (FileNotFoundError, ValueError, RuntimeError, TypeError, OSError, KeyError) as e:
+        print(f"pydeepgen {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"pydeepgen {args.command}: interrupted", file=sys.stderr)

@@ -27,6 +27,8 @@ CASES = [
     (2, 2, 13, 11, 3, (5, 5), 3, 2, 1, 1),        # primes, stride 3
     (5, 1, 28, 28, 6, (5, 5), 1, 0, 1, 1),        # LeNet c1 (small batch)
     (3, 8, 6, 6, 4, (1, 1), 2, 1, 1, 2),          # strided pointwise with padding
+    (6, 3, 5, 5, 7, (5, 5), 1, 0, 1, 1),          # one output pixel: the batch is one GEMM
+    (3, 2, 4, 5, 5, (3, 4), 2, 0, 1, 1),          # one output pixel, strided
 ]
 
 
@@ -168,6 +170,7 @@ T_CASES = [
     (1, 2, 5, 4, 2, 3, 1, 0, 0, 1, 1),
     (2, 6, 4, 5, 4, 3, 2, 1, 1, 2, 1),   # output_padding + groups
     (3, 3, 1, 1, 5, 4, 1, 0, 0, 1, 1),   # 1x1 -> 4x4 (DCGAN first layer)
+    (5, 6, 1, 1, 4, 7, 1, 0, 0, 1, 1),   # 1x1 -> 7x7, batch > threads
     (1, 4, 5, 5, 4, 3, 3, 2, 2, 4, 2),   # depthwise, dilation, stride 3
 ]
 

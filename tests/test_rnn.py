@@ -204,6 +204,10 @@ def test_variants_listed_and_selectable():
     assert F.get_rnn_variant() == "fused"
     with pytest.raises(ValueError, match="unknown variant"):
         F.set_rnn_variant("fastest")
+    assert [v.name for v in pdg.kernels.list("rnn")] == ["reference", "fused"]
+    with pdg.kernels.use("rnn", "reference"):
+        assert F.get_rnn_variant() == "reference"
+    assert F.get_rnn_variant() == "fused"
 
 
 # -- modules against torch ------------------------------------------------------------------

@@ -174,8 +174,62 @@ Buffer workspace(int64_t n) {
 }
 
 // ---------------------------------------------------------------- 02_im2col
+// One output pixel per image (P == 1, groups == 1: a DCGAN generator's first
+// layer seen as a conv, a discriminator's last): per-image GEMMs would be
+// matrix-vector products that re-pack W for every image, so the whole batch
+// becomes one GEMM over an (N x K) matrix of patches instead.
+bool batch_as_one_gemm(const ConvGeom& g) { return g.P() == 1 && g.G == 1; }
+
+template <class T>
+void im2col_batch(const T* x, T* cols, const ConvGeom& g) {
+    parallel_for(g.N, std::max<int64_t>(1, 4096 / std::max<int64_t>(g.K(), 1)),
+                 [&](int64_t b, int64_t e) {
+                     for (int64_t n = b; n < e; ++n)
+                         im2col(x + n * g.C * g.H * g.W, cols + n * g.K(), g);
+                 });
+}
+
+template <class T>
+void forward_one_pixel(T* out, const T* x, const T* w, const T* bias, const ConvGeom& g) {
+    const int64_t K = g.K();
+    Buffer ws = workspace<T>(g.N * K);
+    T* cols = ws.data<T>();
+    im2col_batch(x, cols, g);
+    if (bias)
+        for (int64_t n = 0; n < g.N; ++n) std::copy(bias, bias + g.OC, out + n * g.OC);
+    // out (N x OC) = cols (N x K) @ W^T
+    gemm<T>(false, true, g.N, g.OC, K, T(1), cols, K, w, K, T(bias ? 1 : 0), out, g.OC);
+}
+
+template <class T>
+void backward_input_one_pixel(T* dx, const T* dy, const T* w, const ConvGeom& g) {
+    const int64_t K = g.K(), img = g.C * g.H * g.W;
+    Buffer ws = workspace<T>(g.N * K);
+    T* dcols = ws.data<T>();
+    // dcols (N x K) = dy (N x OC) @ W (OC x K), then scatter each image's row
+    gemm<T>(false, false, g.N, K, g.OC, T(1), dy, g.OC, w, K, T(0), dcols, K);
+    parallel_for(g.N, std::max<int64_t>(1, 4096 / std::max<int64_t>(K, 1)),
+                 [&](int64_t b, int64_t e) {
+                     for (int64_t n = b; n < e; ++n) {
+                         std::fill(dx + n * img, dx + (n + 1) * img, T(0));
+                         col2im_add(dcols + n * K, dx + n * img, g);
+                     }
+                 });
+}
+
+template <class T>
+void backward_weight_one_pixel(T* dw, const T* dy, const T* x, const ConvGeom& g) {
+    const int64_t K = g.K();
+    Buffer ws = workspace<T>(g.N * K);
+    T* cols = ws.data<T>();
+    im2col_batch(x, cols, g);
+    // dW (OC x K) = dy^T (OC x N) @ cols (N x K)
+    gemm<T>(true, false, g.OC, K, g.N, T(1), dy, g.OC, cols, K, T(0), dw, K);
+}
+
 template <class T>
 void forward_im2col(T* out, const T* x, const T* w, const T* bias, const ConvGeom& g) {
+    if (batch_as_one_gemm(g)) return forward_one_pixel(out, x, w, bias, g);
     const int64_t K = g.K(), P = g.P(), Cg = g.Cg(), OCg = g.OCg();
     const bool direct = is_pointwise(g);
     const int chunks = num_chunks(g.N);
@@ -205,6 +259,7 @@ void forward_im2col(T* out, const T* x, const T* w, const T* bias, const ConvGeo
 
 template <class T>
 void backward_input_im2col(T* dx, const T* dy, const T* w, const ConvGeom& g) {
+    if (batch_as_one_gemm(g)) return backward_input_one_pixel(dx, dy, w, g);
     const int64_t K = g.K(), P = g.P(), Cg = g.Cg(), OCg = g.OCg();
     const bool direct = is_pointwise(g);
     const int chunks = num_chunks(g.N);
@@ -253,6 +308,7 @@ void backward_weight_im2col(T* dw, const T* dy, const T* x, const ConvGeom& g) {
         std::fill(dw, dw + wsize, T(0));
         return;
     }
+    if (batch_as_one_gemm(g)) return backward_weight_one_pixel(dw, dy, x, g);
     const bool direct = is_pointwise(g);
     const int chunks = num_chunks(g.N);
     // Chunk 0 writes dw itself; the others write partial sums summed below.

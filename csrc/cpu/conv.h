@@ -16,6 +16,7 @@
 //   02_im2col     im2col / col2im per image and group + pdg::gemm, images
 //                 spread over threads (each thread's GEMM then runs on one
 //                 core); a 1x1/stride-1/no-pad conv skips im2col entirely
+//               (a batch with one output pixel per image is one GEMM)
 // "auto" = 02_im2col.
 #pragma once
 #include <optional>

@@ -93,7 +93,8 @@ void dense_backward(Buffer* dinp, Buffer* dweight, Buffer* dbias, const Buffer& 
         // Small layers: each GEMM is too small to split (gemm stays on one
         // thread below ~4 MFLOP), so run the two products side by side instead.
         const double flops = 2.0 * double(B) * double(C) * double(OC);
-        if (dinp && dweight && flops < 4.0e6 && get_num_threads() > 1) {
+        // (Tiny layers stay on one thread: a fork/join costs more than their work.)
+        if (dinp && dweight && flops >= 2.0e5 && flops < 4.0e6 && get_num_threads() > 1) {
             parallel_for(2, 1, [&](int64_t t0, int64_t t1) {
                 for (int64_t t = t0; t < t1; ++t) {
                     if (t == 0) {

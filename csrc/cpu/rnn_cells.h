@@ -27,7 +27,9 @@
 namespace pdg::rnn_detail::PDG_RNN_ISA {
 
 inline float exp_approx(float x) {
-    x = std::fmin(std::fmax(x, -87.3f), 88.3f);
+    // Clamp with selects: std::fmin/fmax are NaN-aware libm calls that block vectorisation.
+    x = x < -87.3f ? -87.3f : x;
+    x = x > 88.3f ? 88.3f : x;
     const float n = (x * 1.44269504f + 12582912.f) - 12582912.f;  // round(x / ln2)
     float r = x - n * 0.693359375f;                              // ln2 split in two parts
     r = r + n * 2.12194440e-4f;

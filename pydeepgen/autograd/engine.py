@@ -44,6 +44,7 @@ def _accumulate_leaf(leaf, g):
     if leaf.grad is None:
         # Store a tensor nobody else holds: gradients passed straight through (add,
         # views) may also be another leaf's gradient.
+        # References here: this frame, the caller's local, getrefcount's argument.
         if g._base is not None or not g.is_contiguous() or sys.getrefcount(g) > 3:
             g = g.contiguous().clone() if g.is_contiguous() else g.contiguous()
         g._requires_grad = False
@@ -128,12 +129,16 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                     for i, g in enumerate(grads)
                 ]
             result = node.fn.backward(node, *grads)
-            if not isinstance(result, tuple):
-                result = (result,)
+            del grads
+            result = list(result) if isinstance(result, tuple) else [result]
             edges = node.next_edges
             if len(result) < len(edges):
-                result = tuple(result) + (None,) * (len(edges) - len(result))
-            for e, g in zip(edges, result):
+                result += [None] * (len(edges) - len(result))
+            for i, e in enumerate(edges):
+                # Take the gradient out of `result` so that a leaf can tell (by its
+                # reference count) whether anything else still holds it.
+                g = result[i]
+                result[i] = None
                 if e is None or g is None:
                     continue
                 child, target = e

@@ -125,8 +125,10 @@ class Binary(Function):
         ctx.op = op
         if op in (ADD, SUB):
             ctx.shapes = (a._shape, b._shape)
-        else:
+        elif op == POW:
             ctx.save_for_backward(a, b, out)
+        else:  # only pow's gradient reads the output; saving it would block in-place use
+            ctx.save_for_backward(a, b)
         return out
 
     @staticmethod
@@ -142,9 +144,11 @@ class Binary(Function):
                 if op == SUB:
                     db = db * -1.0
             return da, db, None
-        a, b, out = ctx.saved_tensors
-        shape = out._shape
+        saved = ctx.saved_tensors
+        a, b = saved[0], saved[1]
         g = g.contiguous()
+        out = saved[2] if op == POW else g  # the kernel reads `out` for pow only
+        shape = g._shape
         da = Tensor._empty(shape, a._dtype) if need_a else None
         db = Tensor._empty(shape, a._dtype) if need_b else None
         _C.binary_backward(op, da._buf if da is not None else None, db._buf if db is not None else None,

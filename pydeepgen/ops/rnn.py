@@ -60,6 +60,17 @@ def rnn_variants():
     return list(_C.rnn_variants())
 
 
+def _set_for_registry(name):
+    _C.set_rnn_variant("fused" if name == "auto" else name)
+
+
+from .. import kernels as _kernels  # noqa: E402
+
+# pdg.kernels.use("rnn", "reference") / list("rnn"); "auto" = "fused".
+_kernels.register("rnn", lambda: [(n, d, True) for n, d in _C.rnn_variants()],
+                  _set_for_registry, _C.get_rnn_variant)
+
+
 def _time_major(t, bf):
     """A contiguous tensor whose memory is ``t`` in time-major order (copy only if needed)."""
     if bf:

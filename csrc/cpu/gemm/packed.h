@@ -309,7 +309,6 @@ void gemm_packed(bool ta, bool tb, int64_t M, int64_t N, int64_t K, typename Ker
     const int64_t cost_cols = m_tiles * ceil_div(std::min<int64_t>(n_tiles, NC / NR), nt) *
                               ceil_div(N, NC);
     const bool split_rows = nt == 1 || cost_rows <= cost_cols;
-    const int64_t rows_per_thread = ceil_div(m_tiles, nt) * MR;
 
     // All scratch is taken here, in the calling thread, before any OpenMP
     // region: a throw inside one would terminate the process.
@@ -323,6 +322,8 @@ void gemm_packed(bool ta, bool tb, int64_t M, int64_t N, int64_t K, typename Ker
 
     auto body = [&](int tid, int nth) {
         T* apack = apack_all + size_t(tid) * a_elems;
+        // From the team size OpenMP actually gave (it may give fewer than nt).
+        const int64_t rows_per_thread = ceil_div(m_tiles, nth) * MR;
         for (int64_t jc = 0; jc < N; jc += NC) {
             const int64_t nc = std::min<int64_t>(NC, N - jc);
             const int64_t npanels = ceil_div(nc, NR);

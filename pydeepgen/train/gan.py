@@ -1,0 +1,217 @@
+"""Trainer for GANs (MLP GAN, course GANs, conditional GAN, DCGAN).
+
+One ``train_step`` per real batch updates the discriminator; every ``d_steps``-th step also
+updates the generator (k discriminator steps per generator step, each on a fresh real batch,
+as in Goodfellow et al. 2014, Algorithm 1). Defaults: Adam(2e-4, betas=(0.5, 0.999)) for both
+networks, the non-saturating BCE loss.
+
+Options for better recipes: separate learning rates (two time-scale update rule),
+one-sided label smoothing, instance noise annealed to zero, and an exponential moving average
+(EMA) of the generator's weights used for samples and scores.
+"""
+
+import copy
+
+import numpy as np
+
+from ..models.gan import gan_losses
+from .logs import save_sample_grid
+from .supervised import make_optimizer
+from .trainer import Trainer
+
+__all__ = ["GANTrainer"]
+
+
+class GANTrainer(Trainer):
+    """Args:
+        gan: a model with ``generator``, ``discriminator``, ``sample_noise``, ``generate`` and
+            ``d_logits`` (see :mod:`pydeepgen.models.gan`).
+        loss: "bce" (non-saturating, default), "saturating", "lsgan" or "hinge".
+        d_steps: discriminator steps per generator step.
+        lr, betas: Adam settings for both networks; ``lr_g``/``lr_d`` override per network.
+        label_smoothing: real label 1 - label_smoothing in the D loss (BCE losses).
+        instance_noise: std of Gaussian noise added to D's inputs (real and fake), decayed
+            linearly to 0 over the run.
+        ema_decay: keep an EMA of the generator (e.g. 0.999); samples and scores use it.
+        n_samples: images in the per-epoch sample grid (fixed noise, its own generator, so
+            writing samples never changes the training run).
+        sample_every: write ``samples.png`` and ``samples/epoch_XXXX.png`` every this many
+            epochs (0: only ``samples.png`` at the end).
+        score_every, score_n, score_protocol, data_root: MNIST FID/TVD every this many epochs
+            (0: never) on ``score_n`` samples (28x28 generators only).
+        other keyword arguments: see :class:`Trainer`.
+    """
+
+    def __init__(self, gan, loss="bce", d_steps=1, lr=2e-4, betas=(0.5, 0.999), lr_g=None,
+                 lr_d=None, label_smoothing=0.0, instance_noise=0.0, ema_decay=None,
+                 n_samples=64, sample_every=1, score_every=0, score_n=1000,
+                 score_protocol="clean", data_root=None, **kwargs):
+        super().__init__(**kwargs)
+        import pydeepgen as pdg
+
+        if loss not in ("bce", "saturating", "lsgan", "hinge"):
+            raise ValueError(f"unknown GAN loss {loss!r}; choose bce, saturating, lsgan, hinge")
+        if int(d_steps) < 1:
+            raise ValueError(f"d_steps must be >= 1, got {d_steps}")
+        self.gan = gan
+        self.loss = loss
+        self.d_steps = int(d_steps)
+        self.real_label = 1.0 - float(label_smoothing)
+        self.instance_noise = float(instance_noise)
+        self.opt_g = make_optimizer(gan.generator.parameters(), "adam",
+                                    lr_g if lr_g is not None else lr, betas)
+        self.opt_d = make_optimizer(gan.discriminator.parameters(), "adam",
+                                    lr_d if lr_d is not None else lr, betas)
+        self.modules = {"model": gan}
+        self.optimizers = {"generator": self.opt_g, "discriminator": self.opt_d}
+        self.ema = None
+        self.ema_decay = ema_decay
+        if ema_decay:
+            self.ema = copy.deepcopy(gan)
+            self.ema.requires_grad_(False)
+            self.modules["ema"] = self.ema
+        self.n_samples = int(n_samples)
+        self.sample_every = int(sample_every)
+        self.score_every = int(score_every)
+        self.score_n = int(score_n)
+        self.score_protocol = score_protocol
+        self.data_root = data_root
+        # fixed noise for the sample grids, from its own generator (see the docstring)
+        g = pdg.Generator().manual_seed(self.seed + 7919)
+        self.fixed_noise = gan.sample_noise(self.n_samples, generator=g)
+        self.fixed_labels = None
+        if getattr(gan, "conditional", False):
+            self.fixed_labels = gan._labels(self.n_samples, None)
+
+    # -- one step --------------------------------------------------------------------------
+    def _noise_std(self):
+        if not self.instance_noise:
+            return 0.0
+        return self.instance_noise * max(0.0, 1.0 - self.epoch / max(1, self.epochs))
+
+    def _d_in(self, x, std):
+        import pydeepgen as pdg
+
+        return x + pdg.randn(*x.shape) * std if std else x
+
+    def train_step(self, batch):
+        import pydeepgen as pdg
+
+        gan = self.gan
+        cond = getattr(gan, "conditional", False)
+        real = batch[0]
+        if real.dtype != pdg.float32:
+            real = real.float()
+        n = real.shape[0]
+        labels = batch[1] if cond else None
+        std = self._noise_std()
+        gan.train()
+
+        # discriminator step on this real batch and a fresh fake batch
+        z = gan.sample_noise(n)
+        fake_labels = pdg.randint(0, gan.num_classes, (n,)) if cond else None
+        with pdg.no_grad():
+            fake = gan.generate(z, fake_labels) if cond else gan.generate(z)
+        if cond:
+            real_logits = gan.d_logits(self._d_in(real, std), labels)
+            fake_logits = gan.d_logits(self._d_in(fake, std), fake_labels)
+        else:
+            real_logits = gan.d_logits(self._d_in(real, std))
+            fake_logits = gan.d_logits(self._d_in(fake, std))
+        d_loss = gan_losses(self.loss, real_logits, fake_logits, "d", real_label=self.real_label)
+        self.opt_d.zero_grad()
+        d_loss.backward()
+        self.opt_d.step()
+        res = {"d_loss": d_loss.item(),
+               "d_real": float(np.mean(1.0 / (1.0 + np.exp(-real_logits.detach().numpy())))),
+               "d_fake": float(np.mean(1.0 / (1.0 + np.exp(-fake_logits.detach().numpy()))))}
+
+        # generator step every d_steps discriminator steps
+        if (self.global_step + 1) % self.d_steps == 0:
+            gan.discriminator.requires_grad_(False)  # no D weight gradients needed here
+            try:
+                z = gan.sample_noise(n)
+                if cond:
+                    fake_labels = pdg.randint(0, gan.num_classes, (n,))
+                    g_logits = gan.d_logits(self._d_in(gan.generate(z, fake_labels), std),
+                                            fake_labels)
+                else:
+                    g_logits = gan.d_logits(self._d_in(gan.generate(z), std))
+                g_loss = gan_losses(self.loss, None, g_logits, "g")
+                self.opt_g.zero_grad()
+                g_loss.backward()
+                self.opt_g.step()
+            finally:
+                gan.discriminator.requires_grad_(True)
+            res["g_loss"] = g_loss.item()
+            if self.ema is not None:
+                self._update_ema()
+        return res
+
+    def _update_ema(self):
+        import pydeepgen as pdg
+
+        d = float(self.ema_decay)
+        with pdg.no_grad():
+            for pe, p in zip(self.ema.generator.parameters(), self.gan.generator.parameters()):
+                pe.copy_(pe * d + p * (1.0 - d))
+            for be, b in zip(self.ema.generator.buffers(), self.gan.generator.buffers()):
+                be.copy_(b)
+
+    # -- samples and scores ---------------------------------------------------------------
+    @property
+    def sampler(self):
+        """The model used for samples and scores: the EMA copy if there is one."""
+        return self.ema if self.ema is not None else self.gan
+
+    def fixed_samples(self):
+        import pydeepgen as pdg
+
+        m = self.sampler
+        was = m.training
+        m.eval()
+        with pdg.no_grad():
+            out = (m.generate(self.fixed_noise, self.fixed_labels) if self.fixed_labels is not None
+                   else m.generate(self.fixed_noise))
+        m.train(was)
+        return out
+
+    def _is_image(self):
+        shape = getattr(self.gan, "data_shape", ())
+        return len(shape) == 3 or (len(shape) == 1 and int(np.sqrt(shape[0])) ** 2 == shape[0]
+                                   and shape[0] >= 16)
+
+    def end_epoch(self, record):
+        epoch = self.epoch + 1
+        due = self.sample_every and epoch % self.sample_every == 0
+        if self.out_dir is not None and self._is_image() and (due or epoch == self.epochs):
+            nrow = 10 if self.fixed_labels is not None else 8
+            imgs = self.fixed_samples()
+            save_sample_grid(imgs, self.out_dir / "samples.png", nrow=nrow)
+            if due:
+                save_sample_grid(imgs, self.out_dir / "samples" / f"epoch_{epoch:04d}.png",
+                                 nrow=nrow)
+        if self.score_every and (epoch % self.score_every == 0 or epoch == self.epochs):
+            record.update(self.score(self.score_n, self.score_protocol))
+
+    def score(self, n=10000, protocol="clean", seed=None):
+        """MNIST FID/TVD (and label accuracy for conditional GANs) of ``n`` fresh samples drawn
+        with their own generator (seeded ``seed``, default the trainer's seed + 1)."""
+        import pydeepgen as pdg
+
+        from ..metrics import label_accuracy, mnist_scores
+
+        m = self.sampler
+        g = pdg.Generator().manual_seed(self.seed + 1 if seed is None else seed)
+        labels = m._labels(n, None) if getattr(m, "conditional", False) else None
+        was = m.training
+        m.eval()
+        with pdg.no_grad():
+            z = m.sample_noise(n, generator=g)
+            x = m.generate(z, labels) if labels is not None else m.generate(z)
+        m.train(was)
+        s = mnist_scores(x, protocol=protocol, n=n, data_root=self.data_root)
+        out = {"fid": s["fid"], "tvd": s["tvd"]}
+        if labels is not None:
+            out["label_acc"] = label_accuracy(x, labels)
+        return out

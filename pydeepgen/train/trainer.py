@@ -1,0 +1,358 @@
+"""The training loop every trainer shares: batching, progress bars, logs, checkpoints,
+resume and interruption. Subclasses say what one step does (``train_step``) and what to
+do at the end of an epoch (``end_epoch``: validation, sample grids).
+
+Reproducibility. All randomness comes from two pdg generators: the default generator
+(``pdg.manual_seed``: initialization, noise, dropout) and the trainer's own shuffling
+generator (seeded with ``seed``), which draws one permutation per epoch. A checkpoint holds
+both generators' states, the current epoch's permutation and position in it, every module's
+state dict and every optimizer's state dict, and the running loss sums. Resuming from any
+checkpoint -- at an epoch boundary or mid-epoch after Ctrl-C -- therefore continues the exact
+computation: the parameters after N epochs are bit-for-bit those of an uninterrupted run
+(same machine, same thread count).
+
+Interruption. During ``fit`` the first Ctrl-C (SIGINT) only sets a flag; the loop stops
+after the current step finishes, saves a checkpoint and returns (``trainer.interrupted`` is
+True). A second Ctrl-C interrupts at once, without saving (the step was half done). A
+callback that raises ``KeyboardInterrupt`` is treated like the first Ctrl-C.
+"""
+
+import math
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .logs import EpochLogger, plot_curves
+
+__all__ = ["Trainer", "as_arrays"]
+
+
+def as_arrays(data):
+    """The training data as a tuple of NumPy arrays with a common first dimension.
+
+    Accepts a tuple/list of tensors or arrays, a single tensor/array, a ``TensorDataset``-like
+    object (``.tensors``), an object with ``.data``/``.targets``, or any indexable dataset of
+    tuples (materialized once)."""
+
+    def arr(x):
+        if hasattr(x, "detach") and hasattr(x, "numpy"):
+            return np.ascontiguousarray(x.detach().numpy())
+        return np.ascontiguousarray(np.asarray(x))
+
+    if isinstance(data, np.ndarray) or (hasattr(data, "numpy") and hasattr(data, "shape")):
+        out = (arr(data),)
+    elif isinstance(data, (tuple, list)):
+        out = tuple(arr(x) for x in data)
+    elif hasattr(data, "tensors"):
+        out = tuple(arr(x) for x in data.tensors)
+    elif hasattr(data, "__getitem__") and hasattr(data, "__len__"):
+        items = [data[i] for i in range(len(data))]
+        if items and isinstance(items[0], (tuple, list)):
+            out = tuple(np.stack([arr(it[j]) for it in items]) for j in range(len(items[0])))
+        else:
+            out = (np.stack([arr(it) for it in items]),)
+    else:
+        raise TypeError(f"cannot use a {type(data).__name__} as training data")
+    n = out[0].shape[0]
+    if any(a.shape[0] != n for a in out):
+        raise ValueError(f"training arrays differ in length: {[a.shape for a in out]}")
+    return out
+
+
+class Trainer:
+    """Base class. Subclasses set ``self.modules`` ({name: Module}) and ``self.optimizers``
+    ({name: Optimizer}) and implement ``train_step(batch) -> {loss name: float}``.
+
+    Args:
+        epochs: total epochs (a resumed run continues up to this number).
+        batch_size: samples per step.  drop_last: skip the last short batch of an epoch.
+        seed: seeds the shuffling generator (seed the default one with ``pdg.manual_seed``).
+        out_dir: where ``checkpoint.safetensors``, the log, plots and samples go (None: no
+            files at all, e.g. in a notebook).
+        checkpoint_every: save every this many epochs (0: only at the end); always at the end.
+        log_format: "jsonl" (``log.jsonl``) or "csv" (``log.csv``).
+        progress: show a tqdm bar with the running losses.
+        callbacks: callables ``cb(trainer, event)``, event "step" (after each step) or
+            "epoch" (after each epoch's record); raising KeyboardInterrupt stops the run
+            cleanly (checkpoint saved).
+        meta: JSON-able dict stored in checkpoints (e.g. the dataset, for ``pydeepgen eval``).
+        plot_every: redraw ``losses.png`` every this many epochs (and at the end).
+    """
+
+    def __init__(self, epochs=10, batch_size=64, seed=0, out_dir=None, checkpoint_every=1,
+                 log_format="jsonl", progress=True, callbacks=(), drop_last=False, meta=None,
+                 handle_sigint=True, plot_every=1):
+        import pydeepgen as pdg
+
+        self.epochs = int(epochs)
+        self.batch_size = int(batch_size)
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.seed = int(seed)
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.checkpoint_every = int(checkpoint_every)
+        self.log_format = log_format
+        self.progress = bool(progress)
+        self.callbacks = list(callbacks)
+        self.drop_last = bool(drop_last)
+        self.meta = dict(meta or {})
+        self.handle_sigint = handle_sigint
+        self.plot_every = int(plot_every)
+        self.shuffle_generator = pdg.Generator().manual_seed(self.seed)
+        self.modules = {}
+        self.optimizers = {}
+        # loop position
+        self.epoch = 0  # completed epochs
+        self.global_step = 0
+        self._batch_index = 0
+        self._perm = None
+        self._sums = {}
+        self._counts = {}
+        self.history = []
+        self.interrupted = False
+        self._stop = False
+        self._in_step = False
+        self.last_checkpoint = None
+
+    # -- to implement ----------------------------------------------------------------------
+    def train_step(self, batch):
+        raise NotImplementedError
+
+    def end_epoch(self, record):
+        """Called after each epoch with its record (mean losses); may add entries to it
+        (validation metrics) and write files (samples). Returns nothing."""
+
+    def extra_state(self):
+        """More state to checkpoint (JSON values or tensors), restored by ``load_extra``."""
+        return {}
+
+    def load_extra(self, state):
+        pass
+
+    # -- files -----------------------------------------------------------------------------
+    @property
+    def checkpoint_path(self):
+        return self.out_dir / "checkpoint.safetensors" if self.out_dir else None
+
+    @property
+    def log_path(self):
+        return self.out_dir / f"log.{self.log_format}" if self.out_dir else None
+
+    # -- state -----------------------------------------------------------------------------
+    def state_dict(self):
+        import pydeepgen as pdg
+
+        return {
+            "trainer": type(self).__name__,
+            "models": {
+                name: {"class": type(m).__name__, "config": getattr(m, "config", None)}
+                for name, m in self.modules.items()
+            },
+            "modules": {name: m.state_dict() for name, m in self.modules.items()},
+            "optimizers": {name: o.state_dict() for name, o in self.optimizers.items()},
+            "rng": {"default": pdg.get_rng_state(), "shuffle": self.shuffle_generator.get_state()},
+            "loop": {
+                "epoch": self.epoch,
+                "global_step": self.global_step,
+                "batch_index": self._batch_index,
+                "perm": self._perm,
+                "sums": dict(self._sums),
+                "counts": dict(self._counts),
+                "seed": self.seed,
+                "batch_size": self.batch_size,
+                "drop_last": self.drop_last,
+            },
+            "history": list(self.history),
+            "meta": self.meta,
+            "extra": self.extra_state(),
+        }
+
+    def load_state_dict(self, state):
+        import pydeepgen as pdg
+
+        loop = state["loop"]
+        if loop["batch_size"] != self.batch_size or loop["drop_last"] != self.drop_last:
+            raise CheckpointError(
+                f"checkpoint was trained with batch size {loop['batch_size']} (drop_last="
+                f"{loop['drop_last']}); resume with the same batch size, not {self.batch_size}"
+            )
+        missing = set(self.modules) ^ set(state["modules"])
+        if missing:
+            raise CheckpointError(f"checkpoint modules {sorted(state['modules'])} do not match "
+                                  f"this trainer's {sorted(self.modules)}")
+        for name, m in self.modules.items():
+            saved = state["models"].get(name, {})
+            if saved.get("class") not in (None, type(m).__name__):
+                raise CheckpointError(f"checkpoint holds a {saved.get('class')} as {name!r}, "
+                                      f"not a {type(m).__name__}")
+            try:
+                m.load_state_dict(state["modules"][name])
+            except RuntimeError as e:
+                raise CheckpointError(f"checkpoint does not fit the model: {e}") from None
+        for name, o in self.optimizers.items():
+            o.load_state_dict(state["optimizers"][name])
+        pdg.set_rng_state(state["rng"]["default"])
+        self.shuffle_generator.set_state(state["rng"]["shuffle"])
+        self.epoch = int(loop["epoch"])
+        self.global_step = int(loop["global_step"])
+        self._batch_index = int(loop["batch_index"])
+        perm = loop["perm"]
+        self._perm = None if perm is None else np.asarray(
+            perm.numpy() if hasattr(perm, "numpy") else perm, dtype=np.int64).copy()
+        self._sums = {k: float(v) for k, v in loop["sums"].items()}
+        self._counts = {k: int(v) for k, v in loop["counts"].items()}
+        self.history = list(state["history"])
+        self.meta.update({k: v for k, v in state.get("meta", {}).items() if k not in self.meta})
+        self.load_extra(state.get("extra", {}))
+
+    def save(self, path=None):
+        path = Path(path) if path is not None else self.checkpoint_path
+        if path is None:
+            return None
+        save_checkpoint(self.state_dict(), path)
+        self.last_checkpoint = path
+        return path
+
+    def resume_from(self, path=None):
+        path = Path(path) if path is not None else self.checkpoint_path
+        if path is None:
+            raise ValueError("resume needs a checkpoint path or an out_dir")
+        self.load_state_dict(load_checkpoint(path))
+        return path
+
+    # -- the loop --------------------------------------------------------------------------
+    def _on_sigint(self, signum, frame):
+        if self._stop or not self._in_step:
+            # second Ctrl-C, or outside a step (e.g. while plotting): stop right away
+            self._stop = True
+            if self._in_step:
+                raise KeyboardInterrupt
+        self._stop = True
+
+    def _new_epoch(self, n):
+        import pydeepgen as pdg
+
+        self._perm = pdg.randperm(n, generator=self.shuffle_generator).numpy().copy()
+        self._batch_index = 0
+        self._sums = {}
+        self._counts = {}
+
+    def _steps_per_epoch(self, n):
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def fit(self, data, resume=False):
+        """Train on ``data`` (see :func:`as_arrays`) until ``self.epochs`` epochs are done.
+
+        ``resume``: False (start fresh), True (continue from ``out_dir``'s checkpoint) or a
+        checkpoint path. Returns the history (one dict per epoch)."""
+        import pydeepgen as pdg
+
+        arrays = as_arrays(data)
+        n = arrays[0].shape[0]
+        if n == 0:
+            raise ValueError("no training data")
+        steps = self._steps_per_epoch(n)
+        if steps == 0:
+            raise ValueError(f"{n} samples make no full batch of {self.batch_size} (drop_last)")
+        if resume:
+            self.resume_from(None if resume is True else resume)
+            if self._perm is not None and self._perm.shape[0] != n:
+                raise CheckpointError(f"checkpoint was trained on {self._perm.shape[0]} samples, "
+                                      f"the data has {n}")
+        logger = None
+        if self.out_dir is not None:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            logger = EpochLogger(self.log_path, self.log_format)
+            logger.rewrite(self.history)  # exactly the epochs the checkpoint holds
+
+        old_handler = None
+        if self.handle_sigint and threading.current_thread() is threading.main_thread():
+            old_handler = signal.signal(signal.SIGINT, self._on_sigint)
+        self.interrupted = False
+        self._stop = False
+        bar = None
+        try:
+            while self.epoch < self.epochs:
+                if self._perm is None:
+                    self._new_epoch(n)
+                t0 = time.perf_counter()
+                if self.progress:
+                    from tqdm.auto import tqdm
+
+                    bar = tqdm(total=steps, initial=self._batch_index, leave=False,
+                               desc=f"epoch {self.epoch + 1}/{self.epochs}", dynamic_ncols=True)
+                while self._batch_index < steps:
+                    lo = self._batch_index * self.batch_size
+                    idx = self._perm[lo: lo + self.batch_size]
+                    batch = tuple(pdg.from_numpy(np.ascontiguousarray(a[idx])) for a in arrays)
+                    self._in_step = True
+                    losses = self.train_step(batch)
+                    self._in_step = False
+                    for k, v in losses.items():
+                        self._sums[k] = self._sums.get(k, 0.0) + float(v)
+                        self._counts[k] = self._counts.get(k, 0) + 1
+                    self._batch_index += 1
+                    self.global_step += 1
+                    if bar is not None:
+                        bar.update(1)
+                        bar.set_postfix({k: f"{v / self._counts[k]:.4f}" for k, v in self._sums.items()},
+                                        refresh=False)
+                    for cb in self.callbacks:
+                        cb(self, "step")
+                    if self._stop:
+                        raise KeyboardInterrupt
+                if bar is not None:
+                    bar.close()
+                    bar = None
+                record = {"epoch": self.epoch + 1}
+                record.update({k: v / self._counts[k] for k, v in self._sums.items()})
+                self.end_epoch(record)
+                record["seconds"] = round(time.perf_counter() - t0, 3)
+                self.epoch += 1
+                self._perm = None
+                self._batch_index = 0
+                self.history.append(record)
+                if logger is not None:
+                    logger.write(record)
+                if self.progress:
+                    print(" ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+                                   for k, v in record.items()), flush=True)
+                if self.out_dir is not None and (
+                    (self.checkpoint_every and self.epoch % self.checkpoint_every == 0)
+                    or self.epoch == self.epochs
+                ):
+                    self.save()
+                self.after_epoch()
+                for cb in self.callbacks:
+                    cb(self, "epoch")
+                if self._stop and self.epoch < self.epochs:
+                    raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            if bar is not None:
+                bar.close()
+            self.interrupted = True
+            if self._in_step:
+                # interrupted inside a step: the state is half-updated, keep the last good file
+                self._in_step = False
+                raise
+            self.save()
+        finally:
+            if old_handler is not None:
+                signal.signal(signal.SIGINT, old_handler)
+        if self.interrupted:
+            return self.history
+        self.finish()
+        return self.history
+
+    def after_epoch(self):
+        """Hook after the epoch's checkpoint (plots by default)."""
+        due = self.plot_every and self.epoch % self.plot_every == 0
+        if self.out_dir is not None and self.history and (due or self.epoch == self.epochs):
+            plot_curves(self.history, self.out_dir / "losses.png", title=type(self).__name__)
+
+    def finish(self):
+        """Hook at the end of a completed run."""

@@ -1,0 +1,166 @@
+"""The pydeepgen command line: every model trains a few steps through it; sample, eval,
+resume; errors are one line and a non-zero exit status."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pydeepgen as pdg
+from pydeepgen.cli import main
+
+DATA = Path(os.environ.get("PDG_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+needs_mnist = pytest.mark.skipif(not (DATA / "mnist" / "train-images-idx3-ubyte.gz").is_file(),
+                                 reason=f"MNIST not found under {DATA} (set PDG_TEST_DATA)")
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    old = pdg.get_num_threads()
+    pdg.set_num_threads(1)
+    yield
+    pdg.set_num_threads(old)
+
+
+def _log(out):
+    return [json.loads(ln) for ln in (out / "log.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("model,dataset,extra", [
+    ("gan", "digits", []),
+    ("gan", "gaussian", []),
+    ("gan", "line", ["--loss", "lsgan"]),
+    ("cgan", "digits", []),
+    ("dcgan", "digits", []),
+    ("mlp", "digits", []),
+    ("cnn", "digits", []),
+    ("lstm", "airline", []),
+])
+def test_train_every_model(tmp_path, capsys, model, dataset, extra):
+    out = tmp_path / model
+    rc = main(["train", model, "--dataset", dataset, "--epochs", "2", "--batch-size", "32",
+               "--limit", "128", "--out", str(out), "--quiet", *extra])
+    assert rc == 0, capsys.readouterr().err
+    assert (out / "checkpoint.safetensors").is_file() and (out / "losses.png").is_file()
+    log = _log(out)
+    assert [r["epoch"] for r in log] == [1, 2]
+    if model in ("gan", "cgan", "dcgan") and dataset == "digits":
+        assert (out / "samples.png").is_file()
+    if model in ("mlp", "cnn", "lstm"):
+        assert "val_loss" in log[-1]
+        assert log[-1]["loss"] < log[0]["loss"]
+    assert "done: 2 epochs" in capsys.readouterr().out
+
+
+def test_resume_and_sample_eval(tmp_path, capsys):
+    out = tmp_path / "cgan"
+    args = ["train", "cgan", "--limit", "64", "--batch-size", "32", "--out", str(out), "--quiet"]
+    assert main(args + ["--epochs", "1"]) == 0
+    assert main(args + ["--epochs", "2", "--resume"]) == 0
+    assert [r["epoch"] for r in _log(out)] == [1, 2]
+    ckpt = out / "checkpoint.safetensors"
+    assert main(["sample", str(ckpt), "--n", "20", "--out", str(tmp_path / "g.png")]) == 0
+    assert (tmp_path / "g.png").stat().st_size > 100
+    capsys.readouterr()
+    # FID/TVD are for 28x28 MNIST generators: a clear error for an 8x8 digits model
+    assert main(["eval", str(ckpt), "--metric", "fid"]) == 1
+    assert "28x28" in capsys.readouterr().err
+
+
+def test_eval_classifier(tmp_path, capsys):
+    out = tmp_path / "mlp"
+    assert main(["train", "mlp", "--dataset", "digits", "--epochs", "3", "--out", str(out),
+                 "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(out / "checkpoint.safetensors"), "--metric", "accuracy"]) == 0
+    line = capsys.readouterr().out
+    assert line.startswith("test accuracy") and float(line.split()[2]) > 0.8
+
+
+@needs_mnist
+def test_mnist_gan_and_lipizzaner_eval(tmp_path, capsys):
+    out = tmp_path / "g"
+    assert main(["train", "gan", "--dataset", "mnist", "--data-root", str(DATA), "--limit", "200",
+                 "--epochs", "1", "--batch-size", "100", "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    ckpt = out / "checkpoint.safetensors"
+    assert main(["eval", str(ckpt), "--metric", "tvd", "--n", "128", "--protocol", "clean",
+                 "--data-root", str(DATA)]) == 0
+    assert capsys.readouterr().out.startswith("tvd ")
+    gen = DATA / "lipizzaner" / "mnist-generator-000.npz"
+    if gen.is_file():
+        assert main(["eval", str(gen), "--metric", "fid", "--n", "640",
+                     "--data-root", str(DATA)]) == 0
+        fid = float(capsys.readouterr().out.split()[1])
+        assert 15 < fid < 60
+        assert main(["sample", str(gen), "--n", "16", "--out", str(tmp_path / "l.png")]) == 0
+
+
+def test_errors_are_one_line(tmp_path, capsys):
+    cases = [
+        (["train", "gan", "--dataset", "mnist", "--data-root", str(tmp_path), "--out",
+          str(tmp_path / "x"), "--quiet"], 1, "not found"),
+        (["train", "lstm", "--dataset", "digits", "--out", str(tmp_path / "y")], 1, "does not train"),
+        (["train", "gan", "--resume", "--out", str(tmp_path / "none")], 1, "no checkpoint"),
+        (["train", "mlp", "--loss", "hinge", "--dataset", "digits"], 1, "GAN options"),
+        (["train", "gan", "--epochs", "0"], 1, "positive"),
+        (["sample", str(tmp_path / "missing.safetensors")], 1, "does not exist"),
+        (["eval", str(tmp_path / "missing.safetensors"), "--metric", "fid"], 1, "does not exist"),
+    ]
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"garbage")
+    cases.append((["sample", str(bad)], 1, "checkpoint"))
+    for argv, code, text in cases:
+        capsys.readouterr()
+        assert main(argv) == code, argv
+        err = capsys.readouterr().err
+        assert text in err and len(err.strip().splitlines()) == 1, (argv, err)
+        assert "Traceback" not in err
+
+
+def test_usage_errors_exit_2(capsys):
+    for argv in (["train", "gan", "--bogus"], ["train", "rbm"], ["eval", "x.safetensors"]):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "error" in err
+
+
+def test_python_m_subprocess(tmp_path):
+    """`python -m pydeepgen`: a missing dataset is one line on stderr, exit 1, no traceback."""
+    env = dict(os.environ, PDG_DATA=str(tmp_path))
+    r = subprocess.run([sys.executable, "-m", "pydeepgen", "train", "dcgan", "--quiet", "--out",
+                        str(tmp_path / "o")], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = subprocess.run([sys.executable, "-m", "pydeepgen", "info"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_saves_checkpoint(tmp_path):
+    """A real SIGINT: the run stops after the current step, saves, and exits with 130."""
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    p = subprocess.Popen([sys.executable, "-m", "pydeepgen", "train", "gan", "--epochs", "1000",
+                          "--threads", "1", "--quiet", "--checkpoint-every", "1", "--out",
+                          str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = out / "log.jsonl"
+    deadline = time.time() + 90
+    while time.time() < deadline and not (log.is_file() and log.read_text().strip()):
+        time.sleep(0.2)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert "checkpoint saved" in err and "Traceback" not in err
+    from pydeepgen.train import load_checkpoint
+
+    state = load_checkpoint(out / "checkpoint.safetensors")
+    assert state["loop"]["global_step"] >= 24  # at least the first epoch (24 steps)

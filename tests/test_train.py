@@ -1,0 +1,322 @@
+"""pdg.train: every model trains a few steps on tiny data; checkpoints, bit-for-bit resume
+(at an epoch boundary and mid-epoch after an interruption), logs, plots, sample grids."""
+
+import json
+
+import numpy as np
+import pytest
+
+import pydeepgen as pdg
+from pydeepgen import models
+from pydeepgen.train import (CheckpointError, GANTrainer, SupervisedTrainer, load_checkpoint,
+                             recipes, save_checkpoint)
+from pydeepgen.train.checkpoint import flatten_state, unflatten_state
+from pydeepgen.utils import make_grid, save_image
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # bit-for-bit comparisons assume a fixed thread count; one thread is also fastest for
+    # these tiny models on a busy CI machine
+    old = pdg.get_num_threads()
+    pdg.set_num_threads(1)
+    yield
+    pdg.set_num_threads(old)
+
+
+def _digits(n=256):
+    arrays, info = recipes.load_data("digits", limit=n)
+    return arrays, info
+
+
+def _params(module):
+    return {k: v.detach().numpy().copy() for k, v in module.state_dict().items()}
+
+
+def _assert_same(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+# --------------------------------------------------------------------------------------
+# supervised
+# --------------------------------------------------------------------------------------
+
+
+def test_mlp_classifier_learns(tmp_path):
+    (x, y), info = _digits(300)
+    pdg.manual_seed(0)
+    model = models.MLP(in_features=64, hidden=(32,), out_features=10)
+    tr = SupervisedTrainer(model, epochs=4, batch_size=32, lr=3e-3, progress=False,
+                           out_dir=tmp_path, val_data=(x[:100], y[:100]))
+    hist = tr.fit((x, y))
+    assert len(hist) == 4
+    assert hist[-1]["loss"] < 0.6 * hist[0]["loss"]
+    assert hist[-1]["acc"] > hist[0]["acc"] and hist[-1]["val_acc"] > 0.7
+    lines = (tmp_path / "log.jsonl").read_text().splitlines()
+    assert [json.loads(ln)["epoch"] for ln in lines] == [1, 2, 3, 4]
+    assert (tmp_path / "losses.png").stat().st_size > 1000
+    assert (tmp_path / "checkpoint.safetensors").is_file()
+
+
+def test_cnn_learns_csv_log(tmp_path):
+    (x, y), info = _digits(200)
+    pdg.manual_seed(0)
+    model = models.LeNet5(image_size=8)
+    tr = SupervisedTrainer(model, epochs=3, batch_size=20, lr=3e-3, progress=False,
+                           out_dir=tmp_path, log_format="csv")
+    hist = tr.fit((x, y))
+    assert hist[-1]["loss"] < hist[0]["loss"]
+    rows = (tmp_path / "log.csv").read_text().splitlines()
+    assert rows[0].startswith("epoch,loss,acc") and len(rows) == 4
+
+
+def test_lstm_regressor_learns():
+    (x, y), info = recipes.load_data("airline")
+    assert x.shape[1:] == (3, 1) and y.shape[1:] == (1,)
+    pdg.manual_seed(0)
+    model = models.LSTMRegressor(hidden_size=8)
+    tr = SupervisedTrainer(model, loss="mse", task="regression", epochs=15, batch_size=16,
+                           lr=1e-2, progress=False)
+    hist = tr.fit((x, y))
+    assert hist[-1]["loss"] < 0.5 * hist[0]["loss"]
+
+
+# --------------------------------------------------------------------------------------
+# GANs
+# --------------------------------------------------------------------------------------
+
+
+def test_gaussian_gan_moves_toward_data():
+    arrays, info = recipes.load_data("gaussian", limit=512)
+    assert abs(arrays[0].mean() - 4.0) < 0.05
+    pdg.manual_seed(0)
+    gan = models.gaussian_gan(data_dim=info["dim"])
+    before = abs(gan.sample(256).numpy().mean() - 4.0)
+    tr = GANTrainer(gan, epochs=6, batch_size=64, lr=2e-3, progress=False)
+    hist = tr.fit(arrays)
+    after = abs(gan.sample(256).numpy().mean() - 4.0)
+    assert after < 0.5 * before
+    assert all(np.isfinite(h["d_loss"]) and np.isfinite(h["g_loss"]) for h in hist)
+
+
+@pytest.mark.parametrize("loss", ["bce", "lsgan", "hinge"])
+def test_mlp_gan_steps(tmp_path, loss):
+    arrays, info = _digits(128)
+    pdg.manual_seed(1)
+    gan = models.GAN(data_dim=64, data_shape=(1, 8, 8), latent_dim=16, g_hidden=(32,),
+                     d_hidden=(32,))
+    tr = GANTrainer(gan, loss=loss, epochs=2, batch_size=32, progress=False, out_dir=tmp_path,
+                    n_samples=16, d_steps=2)
+    hist = tr.fit(arrays[:1])
+    assert set(hist[0]) >= {"d_loss", "g_loss", "d_real", "d_fake"}
+    # d_steps=2: the generator moved every other step
+    assert tr.global_step == 8
+    x = gan.sample(5).numpy()
+    assert x.shape == (5, 1, 8, 8) and np.abs(x).max() <= 1
+    assert (tmp_path / "samples.png").is_file() and (tmp_path / "samples" / "epoch_0002.png").is_file()
+
+
+def test_discriminator_learns_to_separate():
+    """With the generator frozen (lr_g = 0), the discriminator's loss falls."""
+    arrays, info = _digits(256)
+    pdg.manual_seed(2)
+    gan = models.GAN(data_dim=64, data_shape=(1, 8, 8), latent_dim=16, g_hidden=(32,),
+                     d_hidden=(32,))
+    tr = GANTrainer(gan, epochs=4, batch_size=32, lr=1e-3, lr_g=0.0, progress=False)
+    hist = tr.fit(arrays[:1])
+    assert hist[-1]["d_loss"] < 0.7 * hist[0]["d_loss"]
+    assert hist[-1]["d_real"] > hist[-1]["d_fake"]
+
+
+def test_cgan_and_dcgan_steps(tmp_path):
+    arrays, info = _digits(96)
+    pdg.manual_seed(3)
+    c = models.ConditionalGAN(data_dim=64, data_shape=(1, 8, 8), g_hidden=(32,), d_hidden=(32,))
+    tr = GANTrainer(c, epochs=1, batch_size=32, progress=False, out_dir=tmp_path / "c",
+                    n_samples=20)
+    tr.fit(arrays)
+    assert tuple(tr.fixed_samples().shape) == (20, 1, 8, 8)
+    d = models.DCGAN(image_size=8, g_features=8, d_features=8, latent_dim=8)
+    tr = GANTrainer(d, epochs=1, batch_size=32, progress=False, out_dir=tmp_path / "d")
+    hist = tr.fit(arrays[:1])
+    assert np.isfinite(hist[0]["g_loss"])
+    assert (tmp_path / "d" / "samples.png").is_file()
+
+
+def test_ema_generator():
+    arrays, _ = _digits(64)
+    pdg.manual_seed(4)
+    gan = models.GAN(data_dim=64, latent_dim=8, g_hidden=(16,), d_hidden=(16,))
+    tr = GANTrainer(gan, epochs=1, batch_size=32, ema_decay=0.5, progress=False)
+    before = _params(tr.ema.generator)
+    tr.fit(arrays[:1])
+    after, live = _params(tr.ema.generator), _params(gan.generator)
+    for k in before:
+        assert not np.array_equal(before[k], after[k])
+        assert not np.array_equal(after[k], live[k])
+    assert tr.sampler is tr.ema
+
+
+# --------------------------------------------------------------------------------------
+# checkpoints, resume, interruption
+# --------------------------------------------------------------------------------------
+
+
+def test_flatten_roundtrip():
+    t = pdg.randn(3)
+    state = {"a": {0: {"m": t, "step": 3}, 1: {}}, "b": [1.5, "x", None, (2, 3)],
+             "c": np.arange(4)}
+    tensors, tree = flatten_state(state)
+    json.dumps(tree)
+    back = unflatten_state(tensors, tree)
+    assert back["a"][0]["step"] == 3 and back["a"][1] == {}
+    assert back["b"] == [1.5, "x", None, (2, 3)]
+    np.testing.assert_array_equal(back["a"][0]["m"].numpy(), t.numpy())
+    np.testing.assert_array_equal(back["c"], np.arange(4))
+
+
+def test_checkpoint_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_checkpoint(tmp_path / "none.safetensors")
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
+    with pytest.raises(CheckpointError):
+        load_checkpoint(bad)
+    plain = tmp_path / "plain.safetensors"
+    pdg.save({"w": pdg.zeros(2)}, str(plain))
+    with pytest.raises(CheckpointError, match="not a pydeepgen training checkpoint"):
+        load_checkpoint(plain)
+    ok = tmp_path / "ok.safetensors"
+    save_checkpoint({"x": pdg.ones(2), "n": 1}, ok)
+    assert load_checkpoint(ok)["n"] == 1
+
+
+def _make_gan_trainer(out_dir, epochs, callbacks=()):
+    pdg.manual_seed(11)
+    gan = models.GAN(data_dim=64, data_shape=(1, 8, 8), latent_dim=8, g_hidden=(16,),
+                     d_hidden=(16,), d_dropout=0.3)  # dropout: the default RNG matters too
+    return GANTrainer(gan, epochs=epochs, batch_size=24, seed=5, out_dir=out_dir,
+                      progress=False, callbacks=callbacks, n_samples=4)
+
+
+def _state_arrays(tr):
+    out = _params(tr.gan)
+    for name, opt in tr.optimizers.items():
+        for i, st in opt.state_dict()["state"].items():
+            for k, v in st.items():
+                out[f"{name}.{i}.{k}"] = np.asarray(v.numpy() if hasattr(v, "numpy") else v)
+    out["rng"] = pdg.get_rng_state().numpy().copy()
+    return out
+
+
+def test_resume_bit_for_bit(tmp_path):
+    arrays, _ = _digits(100)  # 100 / 24: a short last batch every epoch
+    full = _make_gan_trainer(tmp_path / "full", 4)
+    full.fit(arrays[:1])
+    want = _state_arrays(full)
+
+    part = _make_gan_trainer(tmp_path / "part", 2)
+    part.fit(arrays[:1])
+    resumed = _make_gan_trainer(tmp_path / "part", 4)  # fresh objects, other init draws
+    resumed.fit(arrays[:1], resume=True)
+    assert resumed.epoch == 4 and len(resumed.history) == 4
+    _assert_same(_state_arrays(resumed), want)
+    losses = [(h["d_loss"], h["g_loss"]) for h in resumed.history]
+    assert losses == [(h["d_loss"], h["g_loss"]) for h in full.history]
+    log = (tmp_path / "part" / "log.jsonl").read_text().splitlines()
+    assert [json.loads(ln)["epoch"] for ln in log] == [1, 2, 3, 4]
+
+
+def test_interrupt_mid_epoch_then_resume(tmp_path):
+    arrays, _ = _digits(100)
+    full = _make_gan_trainer(tmp_path / "full", 3)
+    full.fit(arrays[:1])
+    want = _state_arrays(full)
+
+    def stop_at_7(trainer, event):  # simulated Ctrl-C in the middle of epoch 2
+        if event == "step" and trainer.global_step == 7:
+            raise KeyboardInterrupt
+
+    run = _make_gan_trainer(tmp_path / "run", 3, callbacks=[stop_at_7])
+    run.fit(arrays[:1])
+    assert run.interrupted and run.epoch == 1 and run.global_step == 7
+    saved = load_checkpoint(tmp_path / "run" / "checkpoint.safetensors")
+    assert saved["loop"]["global_step"] == 7 and saved["loop"]["batch_index"] == 2
+    resumed = _make_gan_trainer(tmp_path / "run", 3)
+    resumed.fit(arrays[:1], resume=True)
+    assert not resumed.interrupted and resumed.global_step == full.global_step
+    _assert_same(_state_arrays(resumed), want)
+    assert [h["g_loss"] for h in resumed.history] == [h["g_loss"] for h in full.history]
+
+
+def test_supervised_resume_bit_for_bit(tmp_path):
+    (x, y), _ = _digits(90)
+
+    def make(out, epochs):
+        pdg.manual_seed(7)
+        m = models.MLP(in_features=64, hidden=(16,), out_features=10, dropout=0.2)
+        return SupervisedTrainer(m, epochs=epochs, batch_size=16, seed=1, out_dir=out,
+                                 progress=False, checkpoint_every=1)
+
+    full = make(tmp_path / "a", 3)
+    full.fit((x, y))
+    part = make(tmp_path / "b", 1)
+    part.fit((x, y))
+    res = make(tmp_path / "b", 3)
+    res.fit((x, y), resume=True)
+    _assert_same(_params(res.model), _params(full.model))
+
+
+def test_resume_mismatch_errors(tmp_path):
+    arrays, _ = _digits(48)
+    _make_gan_trainer(tmp_path, 1).fit(arrays[:1])
+    pdg.manual_seed(0)
+    other = GANTrainer(models.GAN(data_dim=64, latent_dim=4), epochs=2, batch_size=24,
+                       out_dir=tmp_path, progress=False)
+    with pytest.raises(CheckpointError, match="does not fit"):
+        other.fit(arrays[:1], resume=True)
+    tr = _make_gan_trainer(tmp_path, 2)
+    tr.batch_size = 8
+    with pytest.raises(CheckpointError, match="batch size"):
+        tr.fit(arrays[:1], resume=True)
+
+
+# --------------------------------------------------------------------------------------
+# grids
+# --------------------------------------------------------------------------------------
+
+
+def test_make_grid_layout():
+    x = np.arange(5 * 1 * 3 * 2, dtype=np.float32).reshape(5, 1, 3, 2) / 30
+    g = make_grid(x, nrow=2, padding=1, pad_value=0.5).numpy()
+    # torchvision: 2 columns, 3 rows, each cell (3+1) x (2+1), plus the outer padding
+    assert g.shape == (3, 3 * 4 + 1, 2 * 3 + 1)
+    np.testing.assert_array_equal(g[0, 1:4, 1:3], x[0, 0])
+    np.testing.assert_array_equal(g[2, 5:8, 4:6], x[3, 0])
+    assert g[0, 0, 0] == 0.5 and g[1, 9:12, 4:6].tolist() == [[0.5] * 2] * 3  # empty cell
+    n = make_grid(x, normalize=True).numpy()
+    assert n.min() == 0.0 and n.max() == 1.0
+    assert tuple(make_grid(x[:1]).shape) == (3, 3, 2)
+    with pytest.raises(ValueError, match="make_grid"):
+        make_grid(np.zeros((2, 2, 2, 2, 2)))
+
+
+def test_make_grid_vs_torchvision():
+    tv = pytest.importorskip("torchvision.utils")
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).random((11, 1, 5, 4)).astype(np.float32)
+    want = tv.make_grid(torch.from_numpy(x), nrow=4, padding=2, normalize=True).numpy()
+    np.testing.assert_allclose(make_grid(x, nrow=4, normalize=True).numpy(), want, atol=1e-6)
+
+
+def test_save_image_png(tmp_path):
+    from PIL import Image
+
+    x = np.zeros((2, 1, 4, 4), np.float32)
+    x[1] = 1.0
+    save_image(x, tmp_path / "g.png", nrow=2, padding=0)
+    img = np.asarray(Image.open(tmp_path / "g.png"))
+    assert img.shape == (4, 8, 3)
+    assert img[:, :4].max() == 0 and img[:, 4:].min() == 255
