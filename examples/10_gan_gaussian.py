@@ -71,8 +71,8 @@ def make_discriminator(dim, hidden):
 def main(argv=None):
     args = parse_args(argv, __doc__.splitlines()[0], LAB, add_options)
     steps = args.steps or (1200 if args.quick else 3000)
-    # Layers this small are faster on one thread (and the result is then bit-reproducible).
-    pdg.set_num_threads(1)
+    # Layers this small are faster on one thread (default 1; --threads N to change).
+    pdg.set_num_threads(args.threads or 1)
     pdg.manual_seed(args.seed)
     heading(f"Lab 10: GAN on vectors from N({MEAN}, {STD})")
     G = Generator(args.latent, args.hidden, args.dim)

@@ -95,7 +95,7 @@ def train(args, data, epochs, freeze_g=False, snapshots=(), seed=0):
 def main(argv=None):
     args = parse_args(argv, __doc__.splitlines()[0], LAB, add_options)
     epochs = args.epochs or 20
-    pdg.set_num_threads(1)  # layers this small run faster on one thread, and reproducibly
+    pdg.set_num_threads(args.threads or 1)  # small layers: one thread is faster and reproducible
     pdg.manual_seed(args.seed)
     data = pdg.datasets.points_on_line(args.points, SLOPE, INTERCEPT, (-1.0, 1.0)).numpy()
     heading(f"Lab 11: GAN on {args.points} points of the line y = {SLOPE:g}x + {INTERCEPT:g}, "

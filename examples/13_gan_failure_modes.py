@@ -164,7 +164,7 @@ def vanishing_gradients(d_steps, seed):
 
 def main(argv=None):
     args = parse_args(argv, __doc__.splitlines()[0], LAB, add_options)
-    pdg.set_num_threads(1)  # small layers: one thread is faster and bit-reproducible
+    pdg.set_num_threads(args.threads or 1)  # small layers: one thread is faster and bit-reproducible
     ring_steps = args.ring_steps or (1500 if args.quick else 5000)
     results = {}
 
