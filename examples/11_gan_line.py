@@ -1,8 +1,9 @@
 """Lab 11: a GAN learns points on a line.
 
-Real data: 2-D points (x, y) with x uniform in [-1, 1] and y = 2x + 3 (a fixed line, away from where an untrained generator puts its points). The
-GAN is the design of lab 10 (SELU generator on uniform noise with a linear output, ELU
-discriminator with a Sigmoid, BCE, Adam). The lab
+Real data: 2-D points (x, y) with x uniform in [-1, 1] and y = 2x + 3 (a fixed line,
+away from where an untrained generator puts its points). The GAN is the design of lab 10
+(SELU generator on uniform noise with a linear output, ELU discriminator with a Sigmoid,
+BCE, Adam). The lab
 
 1. trains for E epochs and plots real vs generated points after 1/8, 1/4, 1/2 and all of
    the epochs: the cloud first moves onto the line, then spreads along it;
@@ -134,7 +135,8 @@ def main(argv=None):
         say(f"Much longer ({vl_epochs} epochs, constant learning rate): distance to the line "
             f"{very_long[1]:.4f}, x spread / real {very_long[2]:.2f}")
 
-    results = {"very_long": very_long, "table": table, "frozen_before": f0, "frozen_after": f1, "frozen_moved": moved,
+    results = {"very_long": very_long, "table": table, "frozen_before": f0, "frozen_after": f1,
+               "frozen_moved": moved,
                "frozen_d_loss": frozen_d, "base_d_loss": d_losses, "long": (long_dist, long_cover),
                "epochs": epochs}
 

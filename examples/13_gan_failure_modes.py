@@ -4,8 +4,8 @@
    x = 0. Generator: one parameter theta (it outputs x = theta). Discriminator:
    D(x) = sigmoid(psi * x). Minimax BCE game. The equilibrium is theta = psi = 0, but
    gradient descent on both players circles around it instead of reaching it:
-   simultaneous updates spiral OUT, alternating updates orbit at about the same distance. Number: distance to the equilibrium
-   after N steps vs at the start.
+   simultaneous updates spiral OUT, alternating updates orbit at about the same distance.
+   Number: distance to the equilibrium after N steps vs at the start.
 2. Mode collapse. Real data: a ring of 8 Gaussians (radius 2, std 0.02). A plain MLP GAN
    (BCE, Adam; the unrolled-GAN paper's setup with D slower than G) puts all its samples
    near one mode and hops from mode to mode. Numbers: modes covered (a mode counts when at
@@ -164,7 +164,7 @@ def vanishing_gradients(d_steps, seed):
 
 def main(argv=None):
     args = parse_args(argv, __doc__.splitlines()[0], LAB, add_options)
-    pdg.set_num_threads(args.threads or 1)  # small layers: one thread is faster and bit-reproducible
+    pdg.set_num_threads(args.threads or 1)  # small layers: 1 thread is faster
     ring_steps = args.ring_steps or (1500 if args.quick else 5000)
     results = {}
 
@@ -268,7 +268,8 @@ def main(argv=None):
     say()
     say(f"Result: the Dirac GAN never reaches its equilibrium (distance {r0:.2f} -> "
         f"{r_sim:.2f} simultaneous, {r_alt:.2f} alternating); the ring GAN's samples never "
-        f"occupy more than {most_sectors}/8 sectors of the ring; the saturating loss's gradient is {last[3] / last[2]:.0f}x smaller "
+        f"occupy more than {most_sectors}/8 sectors of the ring; the saturating loss's gradient is "
+        f"{last[3] / last[2]:.0f}x smaller "
         f"than the non-saturating one once D wins.")
     return results
 

@@ -49,7 +49,8 @@ def gan_step(G, D, opt_g, opt_d, real, z, g_loss="non-saturating", train_g=True)
     elif g_loss == "saturating":
         loss = -F.binary_cross_entropy(p_fake, zeros)
     else:
-        raise ValueError(f"gan_step: g_loss must be 'non-saturating' or 'saturating', got {g_loss!r}")
+        raise ValueError(f"gan_step: g_loss must be 'non-saturating' or 'saturating', "
+                         f"got {g_loss!r}")
     loss.backward()
     if train_g:
         opt_g.step()
