@@ -4,7 +4,18 @@
 ``pdg.optim``, data loading, and models, on C++ (and CUDA) kernels in ``pydeepgen._C``.
 """
 
-from . import _C
+try:
+    from . import _C
+except ImportError as _e:  # pragma: no cover - depends on how the package was installed
+    import os as _os
+
+    raise ImportError(
+        "pydeepgen: the compiled extension pydeepgen._C could not be imported "
+        f"({_e}). If you are running from the source tree "
+        f"({_os.path.dirname(_os.path.dirname(__file__))}), Python is importing the "
+        "uncompiled sources: install with `python -m pip install .` and run from another "
+        "directory, or use an editable install (`pip install --no-build-isolation -e .`)."
+    ) from None
 from ._dtype import bool_ as bool  # noqa: A001
 from ._dtype import double, dtype, float32, float64, int64, long, promote_types, uint8
 from ._dtype import float  # noqa: A001
@@ -37,3 +48,13 @@ from .io import load, save  # noqa: E402
 from . import kernels  # noqa: E402
 
 __version__ = _C.build_config()["version"]
+
+
+def __getattr__(name):
+    # Heavier subpackages load on first use (pdg.models, pdg.train, pdg.metrics), so
+    # `import pydeepgen` stays quick.
+    if name in ("models", "train", "metrics", "cli", "demos"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'pydeepgen' has no attribute '{name}'")

@@ -99,7 +99,10 @@ class Tensor:
             data = []
         from .ops.creation import tensor as _tensor
 
-        t = _tensor(data, dtype=dtype)
+        self._init_view_of(_tensor(data, dtype=dtype), requires_grad)
+
+    def _init_view_of(self, t, requires_grad):
+        """Make this new object a fresh leaf viewing t's memory (used by __init__ and Parameter)."""
         self._buf, self._shape, self._strides, self._offset = t._buf, t._shape, t._strides, t._offset
         self._dtype = t._dtype
         self._requires_grad = False

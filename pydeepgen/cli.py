@@ -311,6 +311,9 @@ _eval.configure = _configure_eval
 # --------------------------------------------------------------------------------------
 
 
+from . import cli_generative  # noqa: E402,F401  (registers train/sample/eval for ae, vae, ddpm)
+
+
 def build_parser():
     p = _Parser(prog="pydeepgen", description="pydeepgen: see every kernel.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

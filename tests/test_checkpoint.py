@@ -127,7 +127,8 @@ def test_killed_mid_save_leaves_previous_checkpoint(tmp_path):
         io.os.fsync = slow_fsync
         io.save({{"w": pdg.zeros(1000, 1000)}}, {str(path)!r})
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script])
+    # run outside the repository so the installed package (with _C) is imported
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path)
     try:
         deadline = time.time() + 60
         while not ready.exists():

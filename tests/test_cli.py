@@ -130,15 +130,20 @@ def test_usage_errors_exit_2(capsys):
         assert len(err.strip().splitlines()) == 1 and "error" in err
 
 
+# Subprocesses run in tmp_path: from the repository root, `import pydeepgen` would pick up
+# the source tree (which has no compiled _C) instead of the installed package.
+
+
 def test_python_m_subprocess(tmp_path):
     """`python -m pydeepgen`: a missing dataset is one line on stderr, exit 1, no traceback."""
     env = dict(os.environ, PDG_DATA=str(tmp_path))
     r = subprocess.run([sys.executable, "-m", "pydeepgen", "train", "dcgan", "--quiet", "--out",
-                        str(tmp_path / "o")], capture_output=True, text=True, env=env, timeout=120)
+                        str(tmp_path / "o")], capture_output=True, text=True, env=env, timeout=120,
+                       cwd=tmp_path)
     assert r.returncode == 1
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = subprocess.run([sys.executable, "-m", "pydeepgen", "info"], capture_output=True,
-                       text=True, timeout=120)
+                       text=True, timeout=120, cwd=tmp_path)
     assert r.returncode == 0
 
 
@@ -151,7 +156,8 @@ def test_ctrl_c_saves_checkpoint(tmp_path):
     out = tmp_path / "run"
     p = subprocess.Popen([sys.executable, "-m", "pydeepgen", "train", "gan", "--epochs", "1000",
                           "--threads", "1", "--quiet", "--checkpoint-every", "1", "--out",
-                          str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         cwd=tmp_path)
     log = out / "log.jsonl"
     deadline = time.time() + 90
     while time.time() < deadline and not (log.is_file() and log.read_text().strip()):

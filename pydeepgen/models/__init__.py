@@ -12,10 +12,14 @@ model from its class name and that config (what checkpoints store).
 
 from .gan import GAN, GAN_LOSSES, DCGAN, ConditionalGAN, gan_losses, gaussian_gan, line_gan
 from .supervised import MLP, LeNet5, LSTMRegressor, MNISTClassifier
+from .autoencoder import Autoencoder
+from .vae import VAE, ConvVAE
+from .diffusion import DDPM, EMA, UNet
 
 MODELS = {
     cls.__name__: cls
-    for cls in (MLP, LeNet5, MNISTClassifier, LSTMRegressor, GAN, ConditionalGAN, DCGAN)
+    for cls in (MLP, LeNet5, MNISTClassifier, LSTMRegressor, GAN, ConditionalGAN, DCGAN,
+                Autoencoder, VAE, ConvVAE, DDPM)
 }
 
 
@@ -34,4 +38,4 @@ def build(name, config=None):
 
 __all__ = ["MLP", "LeNet5", "MNISTClassifier", "LSTMRegressor", "GAN", "ConditionalGAN",
            "DCGAN", "gan_losses", "GAN_LOSSES", "gaussian_gan", "line_gan", "MODELS",
-           "register_model", "build"]
+           "register_model", "build", "Autoencoder", "VAE", "ConvVAE", "DDPM", "UNet", "EMA"]

@@ -18,16 +18,7 @@ class Parameter(Tensor):
 
             data = tensor(data)
         p = object.__new__(cls)
-        p._buf, p._shape, p._strides, p._offset = data._buf, data._shape, data._strides, data._offset
-        p._dtype = data._dtype
-        p._requires_grad = False
-        p.grad = None
-        p._grad_fn = None
-        p._output_nr = 0
-        p._base = None
-        p._hooks = None
-        if requires_grad:
-            p.requires_grad_(True)
+        p._init_view_of(data, requires_grad)
         return p
 
     def __init__(self, data=None, requires_grad=True):

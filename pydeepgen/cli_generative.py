@@ -1,0 +1,345 @@
+"""Autoencoders, VAEs and diffusion models in the ``pydeepgen`` command line.
+
+Importing this module extends three commands of :mod:`pydeepgen.cli` (through its
+``COMMANDS`` registry; nothing else in that module changes):
+
+    pydeepgen train {ae,vae,ddpm} [--dataset mnist|fashion-mnist|digits] [--latent-dim N]
+                    [--arch mlp|conv] [--conditional] [--timesteps T] [--schedule linear|cosine]
+                    [--ch C] [--ch-mult 1,2,2] [--num-res-blocks N] [--no-attention]
+                    [--dropout P] [--ema DECAY] [--grad-clip X] [--sampler ddpm|ddim]
+                    [--steps N] [--score-every N] ... (plus every common train option)
+    pydeepgen sample CHECKPOINT [--sampler ddpm|ddim] [--steps N] [--eta X] [--guidance W]
+                    [--label K]                  (VAE and DDPM checkpoints; AE: reconstructions)
+    pydeepgen eval CHECKPOINT --metric elbo [--k 100]     (VAE: nats per test image)
+    pydeepgen eval CHECKPOINT --metric fid|tvd [--sampler ...]   (VAE/DDPM samples)
+
+GAN, classifier and LSTM runs go to the original handlers unchanged.
+"""
+
+import sys
+from pathlib import Path
+
+from . import cli as _cli
+from .cli import CLIError
+
+__all__ = ["install"]
+
+_GEN_CLASSES = ("Autoencoder", "VAE", "ConvVAE", "DDPM")
+# option dest -> default, for "does not apply to this model" checks
+_GEN_OPTS = {"arch": None, "latent_dim": None, "conditional": False, "timesteps": None,
+             "schedule": None, "ch": None, "ch_mult": None, "num_res_blocks": None,
+             "no_attention": False, "dropout": None, "grad_clip": None, "sampler": None,
+             "steps": None}
+_GAN_ONLY = (("loss", "bce"), ("d_steps", 1), ("lr_g", None), ("lr_d", None),
+             ("label_smoothing", 0.0), ("instance_noise", 0.0))
+
+
+def _extend_choices(parser, dest, extra):
+    for action in parser._actions:  # argparse keeps no public handle on an added argument
+        if action.dest == dest and action.choices is not None:
+            action.choices = tuple(action.choices) + tuple(c for c in extra
+                                                           if c not in action.choices)
+            return
+    raise RuntimeError(f"cli_generative: the parser has no {dest!r} choices to extend")
+
+
+def _ch_mult(text):
+    try:
+        vals = tuple(int(v) for v in str(text).split(","))
+    except ValueError:
+        raise CLIError(f"--ch-mult wants comma-separated integers like 1,2,2, got {text!r}") \
+            from None
+    if not vals or min(vals) < 1:
+        raise CLIError(f"--ch-mult wants positive integers, got {text!r}")
+    return vals
+
+
+# --------------------------------------------------------------------------------------
+# train
+# --------------------------------------------------------------------------------------
+
+
+def _train_generative(args):
+    from .train import generative as G
+
+    kind = args.model
+    out = Path(args.out) if args.out else Path("runs") / kind
+    if args.resume and not (out / "checkpoint.safetensors").is_file():
+        raise CLIError(f"--resume: no checkpoint in {out} (train without --resume first, or "
+                       f"pass the run's --out DIR)")
+    bad = [f"--{k.replace('_', '-')}" for k, d in _GAN_ONLY if getattr(args, k, d) != d]
+    if bad:
+        raise CLIError(f"GAN options ({', '.join(bad)}) do not apply to {kind!r}")
+    for name in ("epochs", "batch_size", "limit", "latent_dim", "timesteps", "ch",
+                 "num_res_blocks", "steps", "score_n"):
+        v = getattr(args, name, None)
+        if v is not None and v < 1:
+            raise CLIError(f"--{name.replace('_', '-')} must be positive, got {v}")
+    if args.checkpoint_every < 0:
+        raise CLIError(f"--checkpoint-every must be >= 0, got {args.checkpoint_every}")
+    if args.lr is not None and not args.lr > 0:
+        raise CLIError(f"--lr must be positive, got {args.lr}")
+    ddpm_only = ("conditional", "timesteps", "schedule", "ch", "ch_mult", "num_res_blocks",
+                 "no_attention", "dropout", "sampler", "steps")
+    if kind != "ddpm":
+        wrong = [k for k in ddpm_only + ("ema", "score_every")
+                 if getattr(args, k) not in (None, False, 0)]
+        if kind == "vae":
+            wrong = [k for k in wrong if k not in ("score_every",)]  # VAE samples can be scored
+        if wrong:
+            opts = ", ".join("--" + k.replace("_", "-") for k in wrong)
+            raise CLIError(f"diffusion options ({opts}) "
+                           f"do not apply to {kind!r}")
+    else:
+        if args.latent_dim is not None or args.arch is not None:
+            raise CLIError("--latent-dim and --arch apply to ae/vae, not ddpm")
+    if kind == "ae" and args.arch is not None:
+        raise CLIError("--arch applies to vae (mlp or conv); the autoencoder is an MLP")
+    if args.ema is not None and not 0.0 < args.ema < 1.0:
+        raise CLIError(f"--ema must be in (0, 1), got {args.ema}")
+    if args.threads:
+        import pydeepgen as pdg
+
+        pdg.set_num_threads(args.threads)
+    dataset = args.dataset or "mnist"
+    if dataset not in G.GEN_DATASETS:
+        raise CLIError(f"{kind} trains on {', '.join(G.GEN_DATASETS)}, not {dataset!r}")
+    overrides = {}
+    if kind == "ddpm":
+        for k in ("timesteps", "schedule", "ch", "num_res_blocks", "dropout"):
+            if getattr(args, k) is not None:
+                overrides[k] = getattr(args, k)
+        if args.ch_mult is not None:
+            overrides["ch_mult"] = _ch_mult(args.ch_mult)
+        if args.no_attention:
+            overrides["attention"] = False
+    kw = dict(checkpoint_every=args.checkpoint_every, log_format=args.log_format,
+              progress=not args.quiet, plot_every=args.checkpoint_every or 1,
+              sample_every=args.checkpoint_every, score_every=args.score_every,
+              score_n=args.score_n, grad_clip=args.grad_clip)
+    if args.ema is not None:
+        kw["ema_decay"] = args.ema
+    if args.sampler is not None:
+        kw["sampler"] = args.sampler
+    if args.steps is not None:
+        kw["sample_steps"] = args.steps
+    try:
+        trainer = G.train(kind, dataset=dataset, data_root=args.data_root, epochs=args.epochs,
+                          batch_size=args.batch_size, lr=args.lr, seed=args.seed, out_dir=out,
+                          resume=args.resume, limit=args.limit, arch=args.arch or "mlp",
+                          latent_dim=args.latent_dim, conditional=args.conditional,
+                          model_overrides=overrides, **kw)
+    except ImportError as e:
+        raise CLIError(str(e)) from None
+    if trainer.interrupted:
+        print(f"interrupted after {trainer.global_step} steps; checkpoint saved to "
+              f"{trainer.last_checkpoint}; continue with the same command and --resume",
+              file=sys.stderr)
+        return 130
+    last = trainer.history[-1] if trainer.history else {}
+    summary = ", ".join(f"{k} {v:.4f}" for k, v in last.items()
+                        if isinstance(v, float) and k != "seconds")
+    total = sum(r.get("seconds", 0.0) for r in trainer.history)
+    print(f"done: {trainer.epoch} epochs ({total:.1f} s of training over all runs); {summary}")
+    files = [f"{out}/checkpoint.safetensors", f"{out}/log.{args.log_format}", f"{out}/losses.png"]
+    files += [str(out / f) for f in ("samples.png", "reconstructions.png", "latent.png")
+              if (out / f).is_file()]
+    print("wrote " + ", ".join(files))
+    return 0
+
+
+def _wrap_train(orig):
+    def train(args):
+        from .train.generative import GEN_KINDS
+
+        if args.model in GEN_KINDS:
+            return _train_generative(args)
+        used = [k for k, d in _GEN_OPTS.items() if getattr(args, k, d) != d]
+        if used:
+            raise CLIError(f"autoencoder/VAE/diffusion options "
+                           f"({', '.join('--' + k.replace('_', '-') for k in used)}) do not "
+                           f"apply to {args.model!r}")
+        return orig(args)
+
+    def configure(p):
+        from .train.generative import GEN_KINDS
+
+        orig.configure(p)
+        _extend_choices(p, "model", GEN_KINDS)
+        g = p.add_argument_group("autoencoder / VAE options")
+        g.add_argument("--latent-dim", type=int, default=None,
+                       help="latent size (default: 2 for ae, 20 for vae)")
+        g.add_argument("--arch", choices=("mlp", "conv"), default=None,
+                       help="vae: the 784-400-20 MLP (default) or the small conv VAE")
+        g = p.add_argument_group("diffusion (ddpm) options; --ema and --score-every apply too")
+        g.add_argument("--conditional", action="store_true",
+                       help="class-conditional UNet with classifier-free guidance")
+        g.add_argument("--timesteps", type=int, default=None, help="T (default 1000)")
+        g.add_argument("--schedule", choices=("linear", "cosine"), default=None)
+        g.add_argument("--ch", type=int, default=None, help="UNet base width (default 32)")
+        g.add_argument("--ch-mult", default=None, help="width multipliers per level, e.g. 1,2,2")
+        g.add_argument("--num-res-blocks", type=int, default=None)
+        g.add_argument("--no-attention", action="store_true",
+                       help="no self-attention at the lowest resolution")
+        g.add_argument("--dropout", type=float, default=None)
+        g.add_argument("--grad-clip", type=float, default=None, help="clip the gradient norm")
+        g.add_argument("--sampler", choices=("ddpm", "ddim"), default=None,
+                       help="sampler for the per-epoch grids (default ddim)")
+        g.add_argument("--steps", type=int, default=None,
+                       help="sampling steps for the grids (default 50)")
+
+    train.configure = configure
+    train.__doc__ = orig.__doc__
+    return train
+
+
+# --------------------------------------------------------------------------------------
+# sample / eval
+# --------------------------------------------------------------------------------------
+
+
+def _is_generative(model):
+    return type(model).__name__ in _GEN_CLASSES
+
+
+def _steps(args):
+    """Sampling steps: --steps, else 50 for ddim and all T for ddpm."""
+    if args.steps is not None:
+        return args.steps
+    return 50 if args.sampler == "ddim" else None
+
+
+def _draw(model, args, n):
+    """``n`` samples from a VAE or DDPM, mapped to [-1, 1]."""
+    import pydeepgen as pdg
+
+    g = pdg.Generator().manual_seed(args.seed)
+    name = type(model).__name__
+    if name == "DDPM":
+        labels = None
+        if model.conditional:
+            labels = model._labels(n, None if args.label is None else [args.label] * n)
+        elif args.label is not None:
+            raise CLIError("--label needs a class-conditional DDPM (train ddpm --conditional)")
+        return model.sample(n, labels, generator=g, sampler=args.sampler, steps=_steps(args),
+                            eta=args.eta, guidance=args.guidance)
+    if name == "Autoencoder":
+        raise CLIError("an autoencoder has no prior to sample from; train a vae, or see "
+                       "reconstructions.png in its run directory")
+    for opt, default in (("label", None), ("eta", 0.0), ("guidance", 1.0), ("steps", None)):
+        if getattr(args, opt) != default:
+            raise CLIError(f"--{opt} applies to diffusion checkpoints, not a {name}")
+    return model.sample(n, generator=g) * 2.0 - 1.0  # Bernoulli means in [0, 1] -> [-1, 1]
+
+
+def _wrap_sample(orig):
+    def sample(args):
+        from .train.logs import save_sample_grid
+
+        model, meta = _cli._load_generator(args.checkpoint)
+        if not _is_generative(model):
+            if (args.sampler, args.steps, args.eta, args.guidance) != ("ddim", None, 0.0, 1.0):
+                raise CLIError("--sampler/--steps/--eta/--guidance apply to diffusion "
+                               "checkpoints")
+            return orig(args)
+        if args.n < 1:
+            raise CLIError(f"--n must be positive, got {args.n}")
+        if args.steps is not None and args.steps < 1:
+            raise CLIError(f"--steps must be positive, got {args.steps}")
+        x = _draw(model, args, args.n)
+        cond = getattr(model, "conditional", False)
+        save_sample_grid(x, args.out, nrow=args.nrow or (10 if cond else 8))
+        how = ""
+        if type(model).__name__ == "DDPM":
+            how = f", {args.sampler} sampler, {len(model.sampling_timesteps(_steps(args)))} steps"
+        print(f"wrote {args.out} ({args.n} samples{how})")
+        return 0
+
+    def configure(p):
+        orig.configure(p)
+        g = p.add_argument_group("diffusion checkpoints")
+        g.add_argument("--sampler", choices=("ddpm", "ddim"), default="ddim")
+        g.add_argument("--steps", type=int, default=None,
+                       help="timesteps visited (default: 50 for ddim, all T for ddpm)")
+        g.add_argument("--eta", type=float, default=0.0, help="DDIM noise (0: deterministic)")
+        g.add_argument("--guidance", type=float, default=1.0,
+                       help="classifier-free guidance weight (conditional models)")
+
+    sample.configure = configure
+    return sample
+
+
+def _wrap_eval(orig):
+    def eval_(args):
+        model, meta = _cli._load_generator(args.checkpoint)
+        if not _is_generative(model):
+            if args.metric == "elbo":
+                raise CLIError(f"--metric elbo needs a VAE; {args.checkpoint} holds a "
+                               f"{type(model).__name__}")
+            return orig(args)
+        data = meta.get("data", {})
+        data_root = args.data_root or data.get("data_root")
+        name = type(model).__name__
+        if args.metric == "elbo":
+            from .metrics.elbo import elbo
+            from .train.generative import load_gen_data
+
+            if name not in ("VAE", "ConvVAE"):
+                raise CLIError(f"--metric elbo needs a VAE; {args.checkpoint} holds a {name}")
+            if args.k < 1:
+                raise CLIError(f"--k must be positive, got {args.k}")
+            test, _ = load_gen_data("vae", data.get("dataset", "mnist"), data_root, train=False)
+            r = elbo(model, test[0], k=args.k, seed=args.seed)
+            what = "negative ELBO" if args.k == 1 else f"importance-weighted bound (k={args.k})"
+            print(f"{what} {r['nll_bound']:.2f} nats per image (reconstruction {r['rec']:.2f}"
+                  f" + KL {r['kl']:.2f}; {r['n']} {data.get('dataset', 'mnist')} test images)")
+            return 0
+        if args.metric in ("fid", "tvd"):
+            from .metrics import mnist_scores
+
+            if list(getattr(model, "data_shape", ())) not in ([1, 28, 28], [784]):
+                raise CLIError(f"--metric {args.metric} scores 28x28 MNIST models; this one "
+                               f"makes {tuple(model.data_shape)} images ({data.get('dataset')})")
+            x = _draw(model, args, args.n)
+            s = mnist_scores(x, protocol=args.protocol, n=args.n, data_root=data_root)
+            other = "tvd" if args.metric == "fid" else "fid"
+            print(f"{args.metric} {s[args.metric]:.4f}  (protocol={args.protocol}, n={args.n}, "
+                  f"images used={s['n_used']}, seed={args.seed}; {other} {s[other]:.4f})")
+            return 0
+        raise CLIError(f"--metric {args.metric} does not apply to a {name}; use elbo (VAE) or "
+                       f"fid/tvd")
+
+    def configure(p):
+        orig.configure(p)
+        _extend_choices(p, "metric", ("elbo",))
+        g = p.add_argument_group("VAE / diffusion checkpoints")
+        g.add_argument("--k", type=int, default=1,
+                       help="elbo: importance samples (1: the ELBO; >1: the IWAE bound)")
+        g.add_argument("--sampler", choices=("ddpm", "ddim"), default="ddim")
+        g.add_argument("--steps", type=int, default=None)
+        g.add_argument("--eta", type=float, default=0.0)
+        g.add_argument("--guidance", type=float, default=1.0)
+        g.add_argument("--label", type=int, default=None)
+
+    eval_.configure = configure
+    return eval_
+
+
+def install(commands=None):
+    """Wrap the ``train``, ``sample`` and ``eval`` entries of ``commands`` (default
+    ``pydeepgen.cli.COMMANDS``). Idempotent."""
+    commands = _cli.COMMANDS if commands is None else commands
+    for name, wrap in (("train", _wrap_train), ("sample", _wrap_sample), ("eval", _wrap_eval)):
+        fn, help_ = commands[name]
+        if getattr(fn, "_generative", False):
+            continue
+        new = wrap(fn)
+        new._generative = True
+        if name == "train":
+            help_ = help_.replace("or dcgan", "dcgan, ae, vae or ddpm")
+        else:
+            help_ = help_ + "; ae/vae/ddpm (see pydeepgen.cli_generative)"
+        commands[name] = (new, help_)
+
+
+install()

@@ -1,0 +1,68 @@
+"""Course labs 10-17 (GANs, failure modes, autoencoders, VAE, conditional GAN, diffusion):
+each test runs one lab's quick mode and checks its result.
+
+The labs live in ``examples/NN_name.py``; each has ``main(argv) -> dict`` and asserts its
+own result too (a failing lab raises AssertionError here). Tests run the labs in-process;
+one runs a lab as a script from another working directory, as a student would.
+Run one lab: ``pytest -m lab13``.
+"""
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def load_lab(stem):
+    path = EXAMPLES / f"{stem}.py"
+    spec = importlib.util.spec_from_file_location(f"lab_{stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_lab(stem, tmp_path, *extra):
+    return load_lab(stem).main(["--quick", "--out", str(tmp_path), *extra])
+
+
+@pytest.mark.lab10
+def test_lab10_gan_gaussian_as_script(tmp_path):
+    # As a student runs it: a script, from some other working directory; writes its plot.
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / "10_gan_gaussian.py"), "--quick", "--out", str(tmp_path)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=dict(os.environ),
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    line = next(s for s in proc.stdout.splitlines() if s.startswith("Fit results: mu = "))
+    mu = float(line.split("mu = ")[1].split(",")[0])
+    std = float(line.split("std = ")[1].split()[0])
+    assert abs(mu - 4.0) < 0.1 and abs(std - 0.2) < 0.1, line
+    assert (tmp_path / "lab10_gan_gaussian.png").stat().st_size > 1000
+
+
+@pytest.mark.lab11
+def test_lab11_gan_line(tmp_path):
+    r = run_lab("11_gan_line", tmp_path, "--no-plots")
+    e = r["epochs"]
+    assert r["table"][e][0] < 0.7 * r["table"][0][0]  # the cloud moved toward the line
+    assert r["frozen_moved"] == 0.0  # a frozen generator never changes ...
+    assert r["frozen_d_loss"][-1] < 0.25 * r["frozen_d_loss"][0]  # ... and D wins
+    dist, cover = r["long"]
+    assert dist < 0.1 and cover > 0.5  # 3x the epochs: on the line and spread along it
+
+
+@pytest.mark.lab13
+def test_lab13_gan_failure_modes(tmp_path):
+    r = run_lab("13_gan_failure_modes", tmp_path)
+    assert r["dirac_sim"] > 1.25 * r["dirac_start"]  # simultaneous GD spirals out
+    assert r["dirac_alt"] > 0.5 * r["dirac_start"]  # alternating GD does not converge
+    assert r["ring_real_modes"] == 8 and r["ring_max_sectors"] <= 3  # mode collapse
+    step0, last = r["vanish_rows"][0], r["vanish_rows"][-1]
+    assert last[1] < 0.02  # D(G(z)) -> 0
+    assert last[3] > 50 * last[2] and step0[3] < 2 * step0[2]  # saturating gradient vanishes
+    assert Path(r["plot"]).stat().st_size > 1000
