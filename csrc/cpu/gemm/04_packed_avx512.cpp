@@ -3,6 +3,8 @@
 // accumulators + 4 B vectors + 1 broadcast), half of rung 03's instructions
 // per flop; narrow C gets a 28 x 16 tile; transposed B is packed with
 // 16 x 16 register transposes. B panels are packed once per KC block, shared.
+// Narrow float C (N <= 48) is computed as C^T = op(B)^T op(A)^T and
+// transposed out (gemm_04_transposed_c_f32).
 // Preconditions: cpu_has_avx512() (gemm.cpp checks before calling).
 // Speed: 104-108 GFLOP/s at 1024-2048, 1 thread, quiet Zen 4 (90-93% of the
 // measured 116 GFLOP/s peak; OpenBLAS's AVX-512 sgemm 96-104 in the same run).
@@ -63,18 +65,55 @@ double padded_area(int64_t M, int64_t N, int64_t mr, int64_t nr) {
 
 }  // namespace
 
+// The float product as laid out by the caller: pick the tile and run.
+static void gemm_04_direct_f32(bool ta, bool tb, int64_t M, int64_t N, int64_t K,
+                               float alpha, const float* A, int64_t lda, const float* B,
+                               int64_t ldb, float beta, float* C, int64_t ldc) {
+    // 6 x 64 unless the 28 x 16 tile pads at least 4% less of C: narrow
+    // outputs (N = 10: 6 x 64 computes 6.4x the useful lanes) and sizes like
+    // 128 x 400 (28 x 16 pads 9%, 6 x 64 16%; measured 95 vs 92 GFLOP/s).
+    // 28 x 16 is otherwise ~20% slower (1 B load per 28 FMAs, more C traffic).
+    if (padded_area(M, N, 28, 16) < 0.96 * padded_area(M, N, 6, 64))
+        gemm_packed<KernF32N16>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    else
+        gemm_packed<KernF32>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+// Narrow C (N <= 48, M >= 8): compute C^T = op(B)^T op(A)^T (N x M) into a
+// scratch block and transpose it out. The narrow side becomes M, so the
+// 6 x 64 tile runs along the long side, and the big operand op(A) is packed
+// as a B panel (contiguous or 16 x 16 SIMD transposes) instead of a scalar
+// MR-tall A panel, which dominated these shapes. Measured 1 thread (us):
+// 64x256@256x10 13.4 -> 6.9 (OpenBLAS ~6), 64x256@256x32 19.4 -> 16.5,
+// 1000x100@100x10 60 -> 33, 256x256@256x48 85 -> 68; for K > 1024 it stops
+// paying (512x3200@3200x32: 1511 -> 1633), hence the K limit.
+static bool gemm_04_transposed_c_f32(bool ta, bool tb, int64_t M, int64_t N, int64_t K,
+                                     float alpha, const float* A, int64_t lda, const float* B,
+                                     int64_t ldb, float beta, float* C, int64_t ldc) {
+    if (!(N <= 48 && M >= 8 && K > 0 && K <= 1024 && M * N <= (int64_t(1) << 20) &&
+          alpha != 0.0f))
+        return false;
+    thread_local ScratchBlock ct_scratch;
+    float* ct = static_cast<float*>(ct_scratch.get(sizeof(float) * size_t(M * N)));
+    // op'(A') = op(B)^T: B itself, transposed unless tb; op'(B') = op(A)^T likewise.
+    gemm_04_direct_f32(!tb, !ta, N, M, K, alpha, B, ldb, A, lda, 0.0f, ct, M);
+    for (int64_t i = 0; i < M; ++i) {
+        float* c = C + i * ldc;
+        if (beta == 0.0f) {
+            for (int64_t j = 0; j < N; ++j) c[j] = ct[j * M + i];
+        } else {
+            for (int64_t j = 0; j < N; ++j) c[j] = ct[j * M + i] + beta * c[j];
+        }
+    }
+    return true;
+}
+
 template <class T>
 void gemm_04_packed_avx512(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                            int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
     if constexpr (std::is_same_v<T, float>) {
-        // 6 x 64 unless the 28 x 16 tile pads at least 4% less of C: narrow
-        // outputs (N = 10: 6 x 64 computes 6.4x the useful lanes) and sizes like
-        // 128 x 400 (28 x 16 pads 9%, 6 x 64 16%; measured 95 vs 92 GFLOP/s).
-        // 28 x 16 is otherwise ~20% slower (1 B load per 28 FMAs, more C traffic).
-        if (padded_area(M, N, 28, 16) < 0.96 * padded_area(M, N, 6, 64))
-            gemm_packed<KernF32N16>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        else
-            gemm_packed<KernF32>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        if (!gemm_04_transposed_c_f32(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc))
+            gemm_04_direct_f32(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     } else {
         if (N <= 8)
             gemm_packed<KernF64N8>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
