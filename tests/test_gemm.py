@@ -18,8 +18,9 @@ rng = np.random.default_rng()
 # (M, N, K): ones, primes, tall/skinny, non-multiples of every tile (6x16, 6x64), empties.
 SHAPES = [(1, 1, 1), (1, 7, 1), (7, 1, 13), (2, 3, 5), (13, 17, 19), (6, 64, 8), (7, 65, 9),
           (31, 37, 41), (1, 129, 67), (97, 3, 61), (5, 100, 1), (0, 5, 3), (4, 0, 3), (4, 5, 0),
-          # rung 04's transposed-C path for narrow C (N <= 48, M >= 8, K <= 1024) and its edges
-          (8, 48, 300), (7, 10, 30), (66, 49, 20), (50, 8, 1025)]
+          # rung 04's transposed-C path (N <= 48, N % 16 != 0, M >= 16, K <= 1024): taken at
+          # its edges, and just outside each edge
+          (16, 47, 300), (40, 10, 1024), (15, 10, 30), (66, 49, 20), (50, 32, 20), (50, 8, 1025)]
 TRANS = [(False, False), (False, True), (True, False), (True, True)]
 
 

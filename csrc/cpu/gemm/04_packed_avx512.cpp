@@ -3,8 +3,8 @@
 // accumulators + 4 B vectors + 1 broadcast), half of rung 03's instructions
 // per flop; narrow C gets a 28 x 16 tile; transposed B is packed with
 // 16 x 16 register transposes. B panels are packed once per KC block, shared.
-// Narrow float C (N <= 48) is computed as C^T = op(B)^T op(A)^T and
-// transposed out (gemm_04_transposed_c_f32).
+// Narrow float C (N <= 48, not a multiple of 16) is computed as C^T =
+// op(B)^T op(A)^T and transposed out (gemm_04_transposed_c_f32).
 // Preconditions: cpu_has_avx512() (gemm.cpp checks before calling).
 // Speed: 104-108 GFLOP/s at 1024-2048, 1 thread, quiet Zen 4 (90-93% of the
 // measured 116 GFLOP/s peak; OpenBLAS's AVX-512 sgemm 96-104 in the same run).
@@ -79,18 +79,20 @@ static void gemm_04_direct_f32(bool ta, bool tb, int64_t M, int64_t N, int64_t K
         gemm_packed<KernF32>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-// Narrow C (N <= 48, M >= 8): compute C^T = op(B)^T op(A)^T (N x M) into a
-// scratch block and transpose it out. The narrow side becomes M, so the
-// 6 x 64 tile runs along the long side, and the big operand op(A) is packed
-// as a B panel (contiguous or 16 x 16 SIMD transposes) instead of a scalar
-// MR-tall A panel, which dominated these shapes. Measured 1 thread (us):
-// 64x256@256x10 13.4 -> 6.9 (OpenBLAS ~6), 64x256@256x32 19.4 -> 16.5,
-// 1000x100@100x10 60 -> 33, 256x256@256x48 85 -> 68; for K > 1024 it stops
-// paying (512x3200@3200x32: 1511 -> 1633), hence the K limit.
+// Narrow C whose width the 16-lane tiles would pad (N <= 48, N % 16 != 0,
+// M >= 16, K <= 1024): compute C^T = op(B)^T op(A)^T (N x M) into a scratch
+// block and transpose it out. The narrow side becomes M (rows of the 6 x 64
+// tile, padded to 6 instead of 16), and the big operand op(A) is packed as
+// a B panel. Measured 1 thread, us, direct -> transposed (after the SIMD
+// pack_a): 64x256@256x10 9.4 -> 7.0 (OpenBLAS ~6), 64x256@256x20 15.8 ->
+// 12.0, 64x256@256x1 9.1 -> 4.7, 128x784@784x40 (NT) 105 -> 90,
+// 1000x100@100x10 40 -> 36. Not taken where it lost: N a multiple of 16
+// (64x256@256x32 15.0 vs 16.2, 3200x512@512x32 1190 vs 1408), M < 16
+// (8x256@256x10 4.1 vs 4.6), K > 1024 (512x3200@3200x32 8% slower).
 static bool gemm_04_transposed_c_f32(bool ta, bool tb, int64_t M, int64_t N, int64_t K,
                                      float alpha, const float* A, int64_t lda, const float* B,
                                      int64_t ldb, float beta, float* C, int64_t ldc) {
-    if (!(N <= 48 && M >= 8 && K > 0 && K <= 1024 && M * N <= (int64_t(1) << 20) &&
+    if (!(N <= 48 && N % 16 != 0 && M >= 16 && K > 0 && K <= 1024 && M * N <= (int64_t(1) << 20) &&
           alpha != 0.0f))
         return false;
     thread_local ScratchBlock ct_scratch;

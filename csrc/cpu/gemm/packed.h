@@ -78,11 +78,36 @@ void scale_c(int64_t m, int64_t n, T beta, T* C, int64_t ldc) {
     }
 }
 
+#ifdef __AVX512F__
+inline void transpose16_avx512(const float* src, int64_t ld, int64_t rows, int64_t kb,
+                               float* dst, int64_t dst_ld, int lanes);
+#endif
+
 // Pack op(A)[i0:i0+mc, p0:p0+kc] into ceil(mc/MR) panels of MR x kc, stored
 // k-major (panel[k*MR + r]); rows past mc are zero.
 template <class T, int MR>
 void pack_a(bool ta, const T* A, int64_t lda, int64_t i0, int64_t p0, int64_t mc, int64_t kc,
             T* dst) {
+#ifdef __AVX512F__
+    if constexpr (std::is_same_v<T, float>) {
+        if (!ta) {
+            // Row-major op(A): a transpose per panel, 16 rows x 16 k at a time
+            // in registers, each output k-row stored masked to its MR lanes.
+            for (int64_t ir = 0; ir < mc; ir += MR) {
+                const int64_t mr = std::min<int64_t>(MR, mc - ir);
+                T* d = dst + ir * kc;
+                for (int64_t k0 = 0; k0 < kc; k0 += 16)
+                    for (int r0 = 0; r0 < MR; r0 += 16) {
+                        const int64_t rows = std::max<int64_t>(0, std::min<int64_t>(16, mr - r0));
+                        const float* src = rows ? A + (i0 + ir + r0) * lda + p0 + k0 : A;
+                        transpose16_avx512(src, lda, rows, std::min<int64_t>(16, kc - k0),
+                                           d + k0 * MR + r0, MR, std::min(16, MR - r0));
+                    }
+            }
+            return;
+        }
+    }
+#endif
     for (int64_t ir = 0; ir < mc; ir += MR) {
         const int64_t mr = std::min<int64_t>(MR, mc - ir);
         T* d = dst + ir * kc;
@@ -116,8 +141,11 @@ void pack_a(bool ta, const T* A, int64_t lda, int64_t i0, int64_t p0, int64_t mc
 // `rows` become zero (panel padding), only kb rows of dst are written.
 // Three shuffle stages: pairs of rows (unpack ps), quads (unpack pd), then
 // 128-bit lanes across the four quads (shuffle_f32x4).
+// `lanes` (<= 16) limits each stored row of dst to its first `lanes` floats
+// (masked store), for MR-wide A panels (pack_a).
 inline void transpose16_avx512(const float* src, int64_t ld, int64_t rows, int64_t kb,
-                               float* dst, int64_t dst_ld) {
+                               float* dst, int64_t dst_ld, int lanes = 16) {
+    const __mmask16 sm = __mmask16((1u << lanes) - 1u);
     const __mmask16 km = __mmask16((1u << kb) - 1u);
     __m512 r[16], a[16], b[16];
     for (int i = 0; i < 16; ++i)
@@ -143,7 +171,7 @@ inline void transpose16_avx512(const float* src, int64_t ld, int64_t rows, int64
                                _mm512_shuffle_f32x4(c1, c3, 0x88), _mm512_shuffle_f32x4(c1, c3, 0xDD)};
         for (int q = 0; q < 4; ++q) {
             const int k = m + 4 * q;
-            if (k < kb) _mm512_storeu_ps(dst + k * dst_ld, out[q]);
+            if (k < kb) _mm512_mask_storeu_ps(dst + k * dst_ld, sm, out[q]);
         }
     }
 }
