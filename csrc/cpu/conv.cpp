@@ -127,6 +127,8 @@ void im2col(const T* x, T* col, const ConvGeom& g, int64_t ld) {
                     std::fill(r, r + ow0, T(0));
                     if (g.sw == 1) {
                         std::memcpy(r + ow0, xr + ow0, size_t(ow1 - ow0) * sizeof(T));
+                    } else if (g.sw == 2) {  // constant stride: an interleaved load the compiler vectorises
+                        for (int64_t ow = ow0; ow < ow1; ++ow) r[ow] = xr[2 * ow];
                     } else {
                         for (int64_t ow = ow0; ow < ow1; ++ow) r[ow] = xr[ow * g.sw];
                     }
@@ -156,6 +158,8 @@ void col2im_add(const T* col, T* x, const ConvGeom& g, int64_t ld) {
                     T* xr = xc + ih * g.W + off_w;
                     if (g.sw == 1) {
                         for (int64_t ow = ow0; ow < ow1; ++ow) xr[ow] += r[ow];
+                    } else if (g.sw == 2) {
+                        for (int64_t ow = ow0; ow < ow1; ++ow) xr[2 * ow] += r[ow];
                     } else {
                         for (int64_t ow = ow0; ow < ow1; ++ow) xr[ow * g.sw] += r[ow];
                     }
