@@ -131,6 +131,16 @@ void dx_row(T* dx, const T* dy, const T* x, int64_t n, T c1, T m, T c2, T c3) {
     for (int64_t i = 0; i < n; ++i) dx[i] = c1 * dy[i] + (x[i] - m) * c2 + c3;
 }
 
+// batch norm's dx = k * (dy - a - (x - m) * bc); the avx512 rung evaluates it
+// as k*dy + (x - m)*(-k*bc) + (-k*a)
+template <class T>
+void bn_dx_row(T* dx, const T* dy, const T* x, int64_t n, T k, T a, T m, T bc) {
+    if constexpr (std::is_same_v<T, float>) {
+        if (fast<T>()) return norm_avx512::dx_row(dx, dy, x, n, k, m, -k * bc, -k * a);
+    }
+    for (int64_t i = 0; i < n; ++i) dx[i] = k * (dy[i] - a - (x[i] - m) * bc);
+}
+
 // Items per parallel chunk so a chunk holds at least ~32k elements.
 int64_t grain_for(int64_t elems_per_item) {
     return std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(elems_per_item, 1));
@@ -210,7 +220,7 @@ void batchnorm_forward(Buffer& out, Buffer& save_mean, Buffer& save_invstd,
                 for (int64_t n = 0; n < N; ++n) {
                     const T* xp = x + (n * C + c) * HW;
                     T* op_ = o + (n * C + c) * HW;
-                    for (int64_t i = 0; i < HW; ++i) op_[i] = xp[i] * scale + shift;
+                    affine_row(op_, xp, HW, scale, shift);
                 }
             }
         });
@@ -265,8 +275,7 @@ void batchnorm_backward(std::optional<Buffer> dinp, std::optional<Buffer> dweigh
                 const T bc = training && M > 0 ? T(sdyx * invstd * invstd / double(M)) : T(0);
                 for (int64_t n = 0; n < N; ++n) {
                     const int64_t off = (n * C + c) * HW;
-                    for (int64_t i = 0; i < HW; ++i)
-                        dx[off + i] = k * (dy[off + i] - a - (x[off + i] - mean) * bc);
+                    bn_dx_row(dx + off, dy + off, x + off, HW, k, a, mean, bc);
                 }
             }
         });
