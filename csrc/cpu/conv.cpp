@@ -103,6 +103,19 @@ void valid_cols(int64_t off, int64_t W, int64_t sw, int64_t OW, int64_t& ow0, in
     ow0 = std::min(ow0, ow1);
 }
 
+// dst[0, n) = src[0, n). Rows of small images (LeNet c2: 8 floats) are far
+// too short for a memcpy call, so short rows copy in inlined 4-element blocks.
+template <class T>
+inline void copy_row(T* dst, const T* src, int64_t n) {
+    if (n >= 16) {
+        std::memcpy(dst, src, size_t(n) * sizeof(T));
+        return;
+    }
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) std::memcpy(dst + i, src + i, 4 * sizeof(T));
+    for (; i < n; ++i) dst[i] = src[i];
+}
+
 // col (K x P, rows ld apart) <- patches of x (Cg, H, W); zero where the
 // window hits padding. ld > P lays several images' columns side by side.
 template <class T>
@@ -126,7 +139,7 @@ void im2col(const T* x, T* col, const ConvGeom& g, int64_t ld) {
                     const T* xr = xc + ih * g.W + off_w;
                     std::fill(r, r + ow0, T(0));
                     if (g.sw == 1) {
-                        std::memcpy(r + ow0, xr + ow0, size_t(ow1 - ow0) * sizeof(T));
+                        copy_row(r + ow0, xr + ow0, ow1 - ow0);
                     } else if (g.sw == 2) {  // constant stride: an interleaved load the compiler vectorises
                         for (int64_t ow = ow0; ow < ow1; ++ow) r[ow] = xr[2 * ow];
                     } else {
