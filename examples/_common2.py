@@ -87,7 +87,8 @@ def mnist_or_digits(args, n_train, n_test=0, prefer_mnist=True):
         xtr, ytr = _mnist_arrays(train, n_train)
         xte, yte = _mnist_arrays(test, n_test)
         return xtr, ytr, xte, yte, "MNIST 28x28"
-    say("MNIST not found: using the embedded 8x8 digits (sklearn's copy of the UCI set)")
+    if prefer_mnist:
+        say("MNIST not found: using the embedded 8x8 digits (sklearn's copy of the UCI set)")
     xd, yd = pdg.datasets.digits(as_images=True)
     x = xd.numpy().astype(np.float32) / 16.0 * 2.0 - 1.0  # pixel values 0..16
     y = yd.numpy().astype(np.int64)

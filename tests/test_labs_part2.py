@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -56,6 +57,27 @@ def test_lab11_gan_line(tmp_path):
     assert dist < 0.1 and cover > 0.5  # 3x the epochs: on the line and spread along it
 
 
+def _mnist_present():
+    sys.path.insert(0, str(EXAMPLES))
+    from _common import find_data
+
+    return find_data("mnist") is not None
+
+
+@pytest.mark.lab12
+def test_lab12_gan_mnist(tmp_path):
+    r = run_lab("12_gan_mnist", tmp_path, "--threads", "1")
+    assert r["data"] == "digits 8x8"  # quick mode trains on the embedded digits
+    assert np.isfinite(r["d_loss"]).all() and np.isfinite(r["g_loss"]).all()
+    assert 0.2 < r["d_end"] < 2.0  # neither player wins outright
+    assert -1.0 <= r["sample_min"] and r["sample_max"] <= 1.0  # Tanh output
+    assert abs(r["sample_mean"] - r["real_mean"]) < 0.15  # ink level close to the data's
+    assert Path(r["plot"]).stat().st_size > 1000
+    if _mnist_present():  # Lipizzaner's shipped generator scores far better than noise
+        assert r["lipizzaner_fid"] < 60 and r["noise_fid"] > 300
+        assert r["lipizzaner_tvd"] < 0.2
+
+
 @pytest.mark.lab13
 def test_lab13_gan_failure_modes(tmp_path):
     r = run_lab("13_gan_failure_modes", tmp_path)
@@ -66,3 +88,42 @@ def test_lab13_gan_failure_modes(tmp_path):
     assert last[1] < 0.02  # D(G(z)) -> 0
     assert last[3] > 50 * last[2] and step0[3] < 2 * step0[2]  # saturating gradient vanishes
     assert Path(r["plot"]).stat().st_size > 1000
+
+
+@pytest.mark.lab14
+def test_lab14_autoencoders(tmp_path):
+    r = run_lab("14_autoencoders", tmp_path, "--threads", "1")
+    # 5 latent numbers reconstruct better than 2; both beat predicting the mean image
+    assert r["mse_5d"] < 0.85 * r["mse_2d"] < 0.85 * r["mse_mean_image"]
+    assert r["latent2_centre_acc"] > 0.4  # digits cluster in the 2-D latent space
+    assert Path(r["plot"]).stat().st_size > 1000
+
+
+@pytest.mark.lab15
+def test_lab15_vae(tmp_path):
+    r = run_lab("15_vae", tmp_path, "--threads", "1", "--no-plots")
+    before, after = r["before"], r["after"]
+    assert after["nll_bound"] < 0.7 * before["nll_bound"]  # the ELBO improved
+    assert after["rec"] + after["kl"] == pytest.approx(after["nll_bound"], rel=1e-4)
+    assert after["kl"] > 0.5  # the posterior carries information about x
+    assert min(r["traversal_effect"]) > 0.0  # every latent variable changes the image
+
+
+@pytest.mark.lab16
+def test_lab16_conditional_gan(tmp_path):
+    if not _mnist_present():
+        pytest.skip("MNIST not in the shared data: label accuracy needs 28x28 MNIST")
+    r = run_lab("16_conditional_gan", tmp_path, "--threads", "1", "--no-plots")
+    assert r["label_accuracy"] > 0.3  # 10% by chance
+    assert sum(a > 0.8 for a in r["per_digit"]) >= 3  # several rows draw their own digit
+
+
+@pytest.mark.lab17
+def test_lab17_diffusion(tmp_path):
+    r = run_lab("17_diffusion", tmp_path, "--threads", "1", "--no-plots")
+    t, corr, std = r["forward"][-1]
+    assert abs(corr) < 0.1 and abs(std - 1.0) < 0.1  # x_T is noise
+    assert r["forward"][0][1] > 0.99  # t = 0: one tiny noise step from the image
+    for name, s in r["samplers"].items():
+        assert s["nn"] < 0.6 * r["nn_noise"], name  # reverse process reaches the data
+    assert r["samplers"]["DDIM 10"]["evals"] == 10 and r["samplers"]["ancestral"]["evals"] == 100
