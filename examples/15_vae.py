@@ -125,7 +125,7 @@ def main(argv=None):
                        vmin=0, vmax=1)
         axes[1].set_title("test digits / reconstructions")
         axes[2].imshow(grid_image(trav, 9), cmap="gray", vmin=0, vmax=1)
-        axes[2].set_title(f"traversal: row j moves z_j from -3 to 3")
+        axes[2].set_title("traversal: row j moves z_j from -3 to 3")
         for ax in axes:
             ax.axis("off")
         results["plot"] = str(save_fig(fig, args, "lab15_vae"))

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 
 import pydeepgen as pdg  # noqa: E402
-from _common import Timer, find_data, heading, parse_args, pyplot, save_fig, say  # noqa: E402
+from _common import Timer, heading, parse_args, pyplot, save_fig, say  # noqa: E402
 from _common2 import grid_image, mnist_or_digits  # noqa: E402
 
 LAB = "16_conditional_gan"

@@ -16,7 +16,8 @@ squared error at random t); sampling runs the chain backwards from pure noise. T
 
 Both modes use the embedded 8x8 digits (a diffusion model on 28x28 MNIST takes hours on
 a CPU; ``pydeepgen train ddpm --dataset mnist`` does it): quick trains 150 steps (batch 32)
-with T = 100 and a width-16 UNet, full 2,000 steps (batch 64) with T = 500, width 32.
+with T = 100, full 2,000 steps (batch 64) with T = 500; the same width-16 UNet (a width-32
+one trains 4x slower here).
 
     python examples/17_diffusion.py [--quick] [--out DIR] [--steps N] [--timesteps T]
 """
@@ -63,7 +64,7 @@ def main(argv=None):
     T = args.timesteps or (100 if args.quick else 500)
     batch = args.batch or (32 if args.quick else 64)
     xtr, _, xte, _, name = mnist_or_digits(args, 1500, 297, prefer_mnist=False)
-    model = pdg.models.DDPM(in_channels=1, image_size=8, ch=16 if args.quick else 32,
+    model = pdg.models.DDPM(in_channels=1, image_size=8, ch=16,
                             ch_mult=(1, 2), num_res_blocks=1, attention=False, groups=8,
                             timesteps=T)
     n_params = sum(int(np.prod(p.shape)) for p in model.parameters())
