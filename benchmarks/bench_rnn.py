@@ -7,6 +7,12 @@ and pdg's per-step "reference" kernels), the airline size i=1 h=4 T=3 B=1 forwar
 Every case first checks pdg's output against torch with the same weights.
 
     python benchmarks/bench_rnn.py [--threads 2] [--reps 30] [--quick] [--filter lstm]
+    python benchmarks/bench_rnn.py --cpu-time [rounds]
+
+--cpu-time: the three large fwd+bwd cases on ONE thread each library, pdg and torch
+alternating call by call, timed by the calling thread's CPU time (time.thread_time), min
+over the rounds: far less sensitive to other processes on a loaded machine than wall time
+(both libraries then do all their work on the calling thread).
 """
 
 import os
@@ -171,7 +177,41 @@ def airline_train_case(bench):
     bench.case("airline train step (LSTM+Linear+MSE+Adam)", pdg_step, peers=peers)
 
 
+def cpu_time_compare(rounds=30):
+    import time
+    pdg.set_num_threads(1)
+    torch.set_num_threads(1)
+    I, H, T, B = 32, 128, 50, 64
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((T, B, I)).astype(np.float32)
+    gy = rng.standard_normal((T, B, H)).astype(np.float32)
+    print("# 1 thread each, min thread CPU time over", rounds, "alternating rounds")
+    for kind in ("LSTM", "GRU", "RNN"):
+        tm, pm = getattr(torch.nn, kind)(I, H), getattr(pdg.nn, kind)(I, H)
+        copy_weights(pm, tm)
+        xt, gyt, xp, gyp = torch.tensor(x), torch.tensor(gy), pdg.tensor(x), pdg.tensor(gy)
+
+        def step(m, xi, gi):
+            for p in m.parameters():
+                p.grad = None
+            m(xi)[0].backward(gi)
+
+        best = {"pdg": float("inf"), "torch": float("inf")}
+        for r in range(rounds + 2):  # 2 warm-up rounds
+            for name, args in (("pdg", (pm, xp, gyp)), ("torch", (tm, xt, gyt))):
+                t0 = time.thread_time()
+                step(*args)
+                if r >= 2:
+                    best[name] = min(best[name], time.thread_time() - t0)
+        print(f"{kind} i{I} h{H} T{T} B{B} fwd+bwd: pdg {best['pdg'] * 1e3:.2f} ms, "
+              f"torch {best['torch'] * 1e3:.2f} ms, x torch {best['torch'] / best['pdg']:.2f}")
+
+
 def main():
+    if "--cpu-time" in sys.argv:
+        i = sys.argv.index("--cpu-time")
+        rounds = int(sys.argv[i + 1]) if len(sys.argv) > i + 1 else 30
+        return cpu_time_compare(rounds)
     b = Bench("rnn", threads=2)
     print(f"# rnn kernels: variant={F.get_rnn_variant()}; gemm rung: "
           f"{pdg._C.get_gemm_variant() if hasattr(pdg._C, 'get_gemm_variant') else '?'}")

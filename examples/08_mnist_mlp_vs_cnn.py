@@ -4,7 +4,8 @@ Both models read the 60000 training digits (28x28, normalized with the MNIST mea
 and std 0.3081) and are scored on the 10000 test digits:
 
 - MLP: pdg.models.MLP, 784 -> 512 -> 256 -> 10 with ReLU and dropout 0.2
-- CNN: pdg.models.LeNet5, conv 5x5 (6) -> pool -> conv 5x5 (16) -> pool -> 120 -> 84 -> 10
+- CNN: pdg.models.LeNet5, conv 5x5 (6) -> pool -> conv 5x5 (16) -> pool -> 120 -> 84 -> 10,
+  dropout 0.3 after the 120-unit layer (without it LeNet-5 overfits and ends near 99.0%)
 
 Cross-entropy loss, Adam (lr 1e-3, halved every 4 epochs), batches of 128. The lab prints
 parameter counts, time per epoch and the loss/accuracy per epoch, and plots both curves.
@@ -48,8 +49,8 @@ def add_options(p):
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--models", default="mlp,cnn", help="comma list of mlp, cnn")
-    p.add_argument("--cnn-dropout", type=float, default=0.0,
-                   help="dropout before LeNet-5's second dense layer (default 0)")
+    p.add_argument("--cnn-dropout", type=float, default=0.3,
+                   help="dropout after LeNet-5's first dense layer (default 0.3)")
     p.add_argument("--naive-batches", type=int, default=None,
                    help="batches timed per kernel variant (quick 1, full 10)")
     p.add_argument("--time-batch", type=int, default=None,
@@ -63,7 +64,7 @@ def load_mnist(root, train, n):
     return x[:, None, :, :].copy(), ds.targets.numpy()[:n].copy()
 
 
-def build(name, cnn_dropout=0.0):
+def build(name, cnn_dropout=0.3):
     if name == "mlp":
         return models.MLP(784, hidden=(512, 256), out_features=10, dropout=0.2)
     return models.LeNet5(dropout=cnn_dropout)
@@ -116,7 +117,7 @@ def train_model(name, xtr, ytr, xte, yte, args, epochs):
 def time_batches(name, xtr, ytr, args, n_batches, bs, warmup=True):
     """Seconds per training batch (forward + backward + Adam) of a fresh model."""
     pdg.manual_seed(args.seed)
-    model = build(name)
+    model = build(name, args.cnn_dropout)
     opt = optim.Adam(model.parameters(), lr=args.lr)
     xb, yb = pdg.tensor(xtr[:bs]), pdg.tensor(ytr[:bs])
 
@@ -164,6 +165,7 @@ def main(argv=None):
     speed = {}
     for name in names:
         fast = time_batches(name, xtr, ytr, args, n_naive * 3, time_bs)
+        # same model, same batch; only the kernel variants change
         with pdg.kernels.use("gemm", "01_naive"), pdg.kernels.use("conv", "01_reference"):
             naive = time_batches(name, xtr, ytr, args, n_naive, time_bs, warmup=False)
         speed[name] = {"fast_s": fast, "naive_s": naive, "batch": time_bs}

@@ -4,11 +4,19 @@
 ``pdg.optim``, data loading, and models, on C++ (and CUDA) kernels in ``pydeepgen._C``.
 """
 
+import os as _os
+
+# OpenMP threads sleep instead of spinning while they wait for work, unless the user
+# chose otherwise. Measured on a shared 2-core machine (load ~7): an MLP training step
+# took 76 ms (median) with spinning threads and 0.89 ms with sleeping ones; on a quiet
+# machine the cost of sleeping is ~0.1 ms per step (0.84 vs 0.76 ms). Must be set before
+# libgomp loads with _C. OMP_WAIT_POLICY=active restores spinning.
+if "OMP_WAIT_POLICY" not in _os.environ and "GOMP_SPINCOUNT" not in _os.environ:
+    _os.environ["OMP_WAIT_POLICY"] = "passive"
+
 try:
     from . import _C
 except ImportError as _e:  # pragma: no cover - depends on how the package was installed
-    import os as _os
-
     raise ImportError(
         "pydeepgen: the compiled extension pydeepgen._C could not be imported "
         f"({_e}). If you are running from the source tree "

@@ -135,8 +135,12 @@ def test_conv2d_threads_batch_split(threads):
     prev = pdg.get_num_threads()
     pdg.set_num_threads(threads)
     try:
-        _run_conv((5, 4, 9, 9, 6, (3, 3), 1, 1, 1, 2), pdg.float64, "02_im2col")
-        _run_conv((1, 4, 9, 9, 6, (3, 3), 2, 1, 1, 1), pdg.float64, "02_im2col")  # N < threads
+        for v in ("02_im2col", "03_im2col_batched"):
+            _run_conv((5, 4, 9, 9, 6, (3, 3), 1, 1, 1, 2), pdg.float64, v)
+            _run_conv((1, 4, 9, 9, 6, (3, 3), 2, 1, 1, 1), pdg.float64, v)  # N < threads
+            # P = 256 output pixels: 03 puts 2 images per GEMM, so N = 5 ends with a
+            # partial (single-image) batch in each thread's chunk
+            _run_conv((5, 3, 16, 16, 4, (3, 3), 1, 1, 1, 1), pdg.float64, v)
     finally:
         pdg.set_num_threads(prev)
 
@@ -323,8 +327,8 @@ def test_kernel_registry():
     if not hasattr(pdg, "kernels"):
         pytest.skip("pydeepgen.kernels not merged yet")
     names = [v.name for v in pdg.kernels.list("conv")]
-    assert names == ["01_reference", "02_im2col"]
-    assert pdg.kernels.current("conv") == "02_im2col"
+    assert names == ["01_reference", "02_im2col", "03_im2col_batched"]
+    assert pdg.kernels.current("conv") == "03_im2col_batched"
     with pdg.kernels.use("conv", "01_reference"):
         assert pdg.kernels.current("conv") == "01_reference"
-    assert pdg.kernels.current("conv") == "02_im2col"
+    assert pdg.kernels.current("conv") == "03_im2col_batched"

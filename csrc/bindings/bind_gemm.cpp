@@ -1,6 +1,7 @@
 #include "bindings/registry.h"
 #include "core/error.h"
 #include "cpu/gemm/gemm.h"
+#include "cpu/gemm/prepacked.h"
 #include "core/cpu_features.h"
 #include "cpu/matmul.h"
 
@@ -35,6 +36,13 @@ PDG_BINDINGS(gemm, 20) {
         py::arg("K"), py::arg("trans_a") = false, py::arg("trans_b") = false,
         py::arg("alpha") = 1.0, py::arg("beta") = 0.0, py::arg("lda") = -1, py::arg("ldb") = -1,
         py::arg("ldc") = -1, py::arg("variant") = "");
+    // gemm_prepacked(...): pack b once (pack_b), then `repeat` products with
+    // gemm_prepacked; same arguments as gemm. For tests and benchmarks.
+    m.def("gemm_prepacked", &gemm_prepacked_buffers, nogil(), py::arg("c"), py::arg("a"),
+          py::arg("b"), py::arg("M"), py::arg("N"), py::arg("K"), py::arg("trans_a") = false,
+          py::arg("trans_b") = false, py::arg("alpha") = 1.0, py::arg("beta") = 0.0,
+          py::arg("lda") = -1, py::arg("ldb") = -1, py::arg("ldc") = -1, py::arg("repeat") = 1,
+          py::arg("variant") = "");
     m.def("set_gemm_variant", &set_gemm_variant);
     // Measured fp32 FMA peak (GFLOP/s, all pdg threads together) for "% of peak"
     // in benchmarks; 0 when the CPU has no AVX-512.

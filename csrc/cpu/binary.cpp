@@ -7,10 +7,16 @@
 
 #include <cmath>
 
+#include "core/cpu_features.h"
 #include "core/strided.h"
 #include "cpu/copy.h"
 
 namespace pdg {
+
+// binary_avx2.cpp
+bool binary_row_avx2_f32(int op, float* o, const float* a, const float* b, int64_t n, int mode);
+bool binary_row_avx2_f64(int op, double* o, const double* a, const double* b, int64_t n, int mode);
+
 namespace {
 
 const char* binary_name(int op) {
@@ -81,13 +87,30 @@ T nan_min(T a, T b) {
     return a < b ? a : b;
 }
 
+// Contiguous rows of float arithmetic go to the AVX2 build of binary_loops.h
+// when the CPU has it; returns false when the op/type has no such loop.
+template <class T>
+bool simd_row(int op, T* o, const T* a, const T* b, int64_t n, int mode) {
+    if (op < 0 || !cpu_has_avx2_fma()) return false;
+    if constexpr (std::is_same_v<T, float>) return binary_row_avx2_f32(op, o, a, b, n, mode);
+    else if constexpr (std::is_same_v<T, double>) return binary_row_avx2_f64(op, o, a, b, n, mode);
+    else return false;
+}
+
+// `simd_op` is the BinaryOp code for simd_row, or -1 to always use `f`.
 template <class T, class O, class F>
-void run_rows(const StridedPlan<3>& plan, O* o, const T* a, const T* b, const F& f) {
+void run_rows(const StridedPlan<3>& plan, O* o, const T* a, const T* b, const F& f, int simd_op = -1) {
     for_each_row<3>(plan, [&](const std::array<int64_t, 3>& off, int64_t n,
                               const std::array<int64_t, 3>& st) {
         O* op = o + off[0];
         const T* ap = a + off[1];
         const T* bp = b + off[2];
+        if constexpr (std::is_same_v<T, O>) {
+            if (st[0] == 1 && st[1] <= 1 && st[2] <= 1 && (st[1] | st[2]) == 1) {
+                const int mode = (st[1] == 1 && st[2] == 1) ? 0 : (st[2] == 0 ? 1 : 2);
+                if (simd_row<T>(simd_op, op, ap, bp, n, mode)) return;
+            }
+        }
         if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
             for (int64_t i = 0; i < n; ++i) op[i] = f(ap[i], bp[i]);
         } else if (st[0] == 1 && st[1] == 1 && st[2] == 0) {
@@ -130,17 +153,17 @@ void forward_typed(BinaryOp op, Buffer& out, const Buffer& a, const Buffer& b,
     } else {
         T* o = out.data<T>();
         switch (op) {
-            case BinaryOp::Add: return run_rows(plan, o, ap, bp, [](T x, T y) { return T(x + y); });
-            case BinaryOp::Sub: return run_rows(plan, o, ap, bp, [](T x, T y) { return T(x - y); });
-            case BinaryOp::Mul: return run_rows(plan, o, ap, bp, [](T x, T y) { return T(x * y); });
+            case BinaryOp::Add: return run_rows(plan, o, ap, bp, [](T x, T y) { return T(x + y); }, int(op));
+            case BinaryOp::Sub: return run_rows(plan, o, ap, bp, [](T x, T y) { return T(x - y); }, int(op));
+            case BinaryOp::Mul: return run_rows(plan, o, ap, bp, [](T x, T y) { return T(x * y); }, int(op));
             case BinaryOp::Div:
                 if constexpr (!std::is_floating_point_v<T>)
                     throw TypeError("div: integer tensors are divided after promotion to float");
                 else
-                    return run_rows(plan, o, ap, bp, [](T x, T y) { return x / y; });
+                    return run_rows(plan, o, ap, bp, [](T x, T y) { return x / y; }, int(op));
             case BinaryOp::Pow: return run_rows(plan, o, ap, bp, [](T x, T y) { return int_pow<T>(x, y); });
-            case BinaryOp::Maximum: return run_rows(plan, o, ap, bp, [](T x, T y) { return nan_max(x, y); });
-            case BinaryOp::Minimum: return run_rows(plan, o, ap, bp, [](T x, T y) { return nan_min(x, y); });
+            case BinaryOp::Maximum: return run_rows(plan, o, ap, bp, [](T x, T y) { return nan_max(x, y); }, int(op));
+            case BinaryOp::Minimum: return run_rows(plan, o, ap, bp, [](T x, T y) { return nan_min(x, y); }, int(op));
             case BinaryOp::FloorDiv: return run_rows(plan, o, ap, bp, [](T x, T y) { return floordiv(x, y); });
             case BinaryOp::Remainder: return run_rows(plan, o, ap, bp, [](T x, T y) { return remainder(x, y); });
             default: break;

@@ -53,7 +53,7 @@ ConvGeom make_conv_geom(const std::string& op, int64_t N, int64_t C, int64_t H, 
 
 namespace {
 
-enum class Variant { Reference, Im2col };
+enum class Variant { Reference, Im2col, Batched };
 
 std::string& forced_variant() {
     static std::string v = "auto";
@@ -62,9 +62,11 @@ std::string& forced_variant() {
 
 Variant resolve(const std::string& requested) {
     const std::string& v = requested.empty() ? forced_variant() : requested;
-    if (v == "auto" || v == "02_im2col") return Variant::Im2col;
+    if (v == "auto" || v == "03_im2col_batched") return Variant::Batched;
+    if (v == "02_im2col") return Variant::Im2col;
     if (v == "01_reference") return Variant::Reference;
-    throw ValueError(str("conv: unknown variant '", v, "' (known: auto, 01_reference, 02_im2col)"));
+    throw ValueError(str("conv: unknown variant '", v,
+                         "' (known: auto, 01_reference, 02_im2col, 03_im2col_batched)"));
 }
 
 // Chunks of images: one per thread when there are at least as many images
@@ -101,10 +103,24 @@ void valid_cols(int64_t off, int64_t W, int64_t sw, int64_t OW, int64_t& ow0, in
     ow0 = std::min(ow0, ow1);
 }
 
-// col (K x P) <- patches of x (Cg, H, W); zero where the window hits padding.
+// dst[0, n) = src[0, n). Rows of small images (LeNet c2: 8 floats) are far
+// too short for a memcpy call, so short rows copy in inlined 4-element blocks.
 template <class T>
-void im2col(const T* x, T* col, const ConvGeom& g) {
-    const int64_t P = g.P();
+inline void copy_row(T* dst, const T* src, int64_t n) {
+    if (n >= 16) {
+        std::memcpy(dst, src, size_t(n) * sizeof(T));
+        return;
+    }
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) std::memcpy(dst + i, src + i, 4 * sizeof(T));
+    for (; i < n; ++i) dst[i] = src[i];
+}
+
+// col (K x P, rows ld apart) <- patches of x (Cg, H, W); zero where the
+// window hits padding. ld > P lays several images' columns side by side.
+template <class T>
+void im2col(const T* x, T* col, const ConvGeom& g, int64_t ld) {
+    const int64_t P = ld;
     for (int64_t c = 0; c < g.Cg(); ++c) {
         const T* xc = x + c * g.H * g.W;
         for (int64_t kh = 0; kh < g.KH; ++kh) {
@@ -123,7 +139,9 @@ void im2col(const T* x, T* col, const ConvGeom& g) {
                     const T* xr = xc + ih * g.W + off_w;
                     std::fill(r, r + ow0, T(0));
                     if (g.sw == 1) {
-                        std::memcpy(r + ow0, xr + ow0, size_t(ow1 - ow0) * sizeof(T));
+                        copy_row(r + ow0, xr + ow0, ow1 - ow0);
+                    } else if (g.sw == 2) {  // constant stride: an interleaved load the compiler vectorises
+                        for (int64_t ow = ow0; ow < ow1; ++ow) r[ow] = xr[2 * ow];
                     } else {
                         for (int64_t ow = ow0; ow < ow1; ++ow) r[ow] = xr[ow * g.sw];
                     }
@@ -134,10 +152,10 @@ void im2col(const T* x, T* col, const ConvGeom& g) {
     }
 }
 
-// x (Cg, H, W) += scatter of col (K x P); the inverse wiring of im2col.
+// x (Cg, H, W) += scatter of col (K x P, rows ld apart); the inverse wiring of im2col.
 template <class T>
-void col2im_add(const T* col, T* x, const ConvGeom& g) {
-    const int64_t P = g.P();
+void col2im_add(const T* col, T* x, const ConvGeom& g, int64_t ld) {
+    const int64_t P = ld;
     for (int64_t c = 0; c < g.Cg(); ++c) {
         T* xc = x + c * g.H * g.W;
         for (int64_t kh = 0; kh < g.KH; ++kh) {
@@ -153,6 +171,8 @@ void col2im_add(const T* col, T* x, const ConvGeom& g) {
                     T* xr = xc + ih * g.W + off_w;
                     if (g.sw == 1) {
                         for (int64_t ow = ow0; ow < ow1; ++ow) xr[ow] += r[ow];
+                    } else if (g.sw == 2) {
+                        for (int64_t ow = ow0; ow < ow1; ++ow) xr[2 * ow] += r[ow];
                     } else {
                         for (int64_t ow = ow0; ow < ow1; ++ow) xr[ow * g.sw] += r[ow];
                     }
@@ -185,16 +205,28 @@ void im2col_batch(const T* x, T* cols, const ConvGeom& g) {
     parallel_for(g.N, std::max<int64_t>(1, 4096 / std::max<int64_t>(g.K(), 1)),
                  [&](int64_t b, int64_t e) {
                      for (int64_t n = b; n < e; ++n)
-                         im2col(x + n * g.C * g.H * g.W, cols + n * g.K(), g);
+                         im2col(x + n * g.C * g.H * g.W, cols + n * g.K(), g, g.P());
                  });
+}
+
+// The window covers the whole unpadded image (a DCGAN generator's first
+// layer, a discriminator's last): image n's patch row is x[n] itself, in
+// col order (c, kh, kw) = (c, h, w), so no im2col / col2im is needed.
+bool window_is_image(const ConvGeom& g) {
+    return g.OH == 1 && g.OW == 1 && g.KH == g.H && g.KW == g.W && g.ph == 0 && g.pw == 0 &&
+           g.dh == 1 && g.dw == 1;
 }
 
 template <class T>
 void forward_one_pixel(T* out, const T* x, const T* w, const T* bias, const ConvGeom& g) {
     const int64_t K = g.K();
-    Buffer ws = workspace<T>(g.N * K);
-    T* cols = ws.data<T>();
-    im2col_batch(x, cols, g);
+    const bool whole = window_is_image(g);
+    Buffer ws = workspace<T>(whole ? 0 : g.N * K);
+    const T* cols = x;
+    if (!whole) {
+        im2col_batch(x, ws.data<T>(), g);
+        cols = ws.data<T>();
+    }
     if (bias)
         for (int64_t n = 0; n < g.N; ++n) std::copy(bias, bias + g.OC, out + n * g.OC);
     // out (N x OC) = cols (N x K) @ W^T
@@ -204,6 +236,10 @@ void forward_one_pixel(T* out, const T* x, const T* w, const T* bias, const Conv
 template <class T>
 void backward_input_one_pixel(T* dx, const T* dy, const T* w, const ConvGeom& g) {
     const int64_t K = g.K(), img = g.C * g.H * g.W;
+    if (window_is_image(g)) {  // dx (N x K) = dy (N x OC) @ W (OC x K)
+        gemm<T>(false, false, g.N, K, g.OC, T(1), dy, g.OC, w, K, T(0), dx, K);
+        return;
+    }
     Buffer ws = workspace<T>(g.N * K);
     T* dcols = ws.data<T>();
     // dcols (N x K) = dy (N x OC) @ W (OC x K), then scatter each image's row
@@ -212,7 +248,7 @@ void backward_input_one_pixel(T* dx, const T* dy, const T* w, const ConvGeom& g)
                  [&](int64_t b, int64_t e) {
                      for (int64_t n = b; n < e; ++n) {
                          std::fill(dx + n * img, dx + (n + 1) * img, T(0));
-                         col2im_add(dcols + n * K, dx + n * img, g);
+                         col2im_add(dcols + n * K, dx + n * img, g, g.P());
                      }
                  });
 }
@@ -220,63 +256,131 @@ void backward_input_one_pixel(T* dx, const T* dy, const T* w, const ConvGeom& g)
 template <class T>
 void backward_weight_one_pixel(T* dw, const T* dy, const T* x, const ConvGeom& g) {
     const int64_t K = g.K();
-    Buffer ws = workspace<T>(g.N * K);
-    T* cols = ws.data<T>();
-    im2col_batch(x, cols, g);
+    const bool whole = window_is_image(g);
+    Buffer ws = workspace<T>(whole ? 0 : g.N * K);
+    const T* cols = x;
+    if (!whole) {
+        im2col_batch(x, ws.data<T>(), g);
+        cols = ws.data<T>();
+    }
     // dW (OC x K) = dy^T (OC x N) @ cols (N x K)
     gemm<T>(true, false, g.OC, K, g.N, T(1), dy, g.OC, cols, K, T(0), dw, K);
 }
 
+// Images per GEMM. With few output pixels per image (P) the per-image GEMMs
+// are skinny (N = P, or K = P for dW): packing, edge tiles and, for dW, the
+// read-modify-write of the whole dW per image dominate. 03_im2col_batched
+// lays `B` images' columns side by side (N = B*P, ~kTargetCols) at the cost
+// of gathering/scattering the (OCg x B*P) GEMM operand that is not NCHW.
+// 02_im2col is B = 1 (no copies). The col workspace stays under kMaxWs.
+constexpr int64_t kTargetCols = 512;
+constexpr int64_t kMaxWs = int64_t(1) << 21;  // elements (8 MiB of float32)
+
+int64_t images_per_gemm(Variant v, const ConvGeom& g, int64_t chunk) {
+    if (v != Variant::Batched || is_pointwise(g)) return 1;
+    const int64_t P = std::max<int64_t>(g.P(), 1);
+    int64_t B = (kTargetCols + P - 1) / P;
+    B = std::min(B, std::max<int64_t>(1, kMaxWs / std::max<int64_t>(g.K() * P, 1)));
+    return std::max<int64_t>(1, std::min(B, chunk));
+}
+
+// The largest chunk of images one thread gets.
+int64_t chunk_len(int64_t N, int chunks) { return (N + chunks - 1) / std::max(chunks, 1); }
+
+// tmp (OCg x nb*P) <- dy[n0 .. n0+nb, group grp] (each image's block is OCg x P).
 template <class T>
-void forward_im2col(T* out, const T* x, const T* w, const T* bias, const ConvGeom& g) {
+void gather_images(T* tmp, const T* dy, int64_t n0, int64_t nb, int64_t grp, const ConvGeom& g) {
+    const int64_t P = g.P(), OCg = g.OCg(), ld = nb * P;
+    for (int64_t i = 0; i < nb; ++i) {
+        const T* src = dy + ((n0 + i) * g.OC + grp * OCg) * P;
+        for (int64_t oc = 0; oc < OCg; ++oc)
+            std::memcpy(tmp + oc * ld + i * P, src + oc * P, size_t(P) * sizeof(T));
+    }
+}
+
+template <class T>
+void forward_im2col(Variant v, T* out, const T* x, const T* w, const T* bias,
+                    const ConvGeom& g) {
     if (batch_as_one_gemm(g)) return forward_one_pixel(out, x, w, bias, g);
     const int64_t K = g.K(), P = g.P(), Cg = g.Cg(), OCg = g.OCg();
     const bool direct = is_pointwise(g);
     const int chunks = num_chunks(g.N);
-    Buffer ws = workspace<T>(direct ? 0 : chunks * K * P);
+    const int64_t B = images_per_gemm(v, g, chunk_len(g.N, chunks));
+    const int64_t cs = direct ? 0 : K * B * P, ts = B > 1 ? OCg * B * P : 0;
+    Buffer ws = workspace<T>(chunks * (cs + ts));
     for_each_chunk(g.N, chunks, [&](int t, int64_t b, int64_t e) {
-        T* col = ws.data<T>() + t * K * P;
-        for (int64_t n = b; n < e; ++n) {
+        T* col = ws.data<T>() + t * (cs + ts);
+        T* tmp = col + cs;
+        for (int64_t n0 = b; n0 < e; n0 += B) {
+            const int64_t nb = std::min(B, e - n0), ld = nb * P;
             for (int64_t grp = 0; grp < g.G; ++grp) {
-                const T* xg = x + (n * g.C + grp * Cg) * g.H * g.W;
-                const T* B = xg;
+                const T* B_ = x + (n0 * g.C + grp * Cg) * g.H * g.W;
                 if (!direct) {
-                    im2col(xg, col, g);
-                    B = col;
+                    for (int64_t i = 0; i < nb; ++i)
+                        im2col(x + ((n0 + i) * g.C + grp * Cg) * g.H * g.W, col + i * P, g, ld);
+                    B_ = col;
                 }
-                T* og = out + (n * g.OC + grp * OCg) * P;
-                T beta = 0;
-                if (bias) {
-                    for (int64_t oc = 0; oc < OCg; ++oc)
-                        std::fill(og + oc * P, og + (oc + 1) * P, bias[grp * OCg + oc]);
-                    beta = 1;
+                if (nb == 1) {  // straight into out[n0, group]
+                    T* og = out + (n0 * g.OC + grp * OCg) * P;
+                    T beta = 0;
+                    if (bias) {
+                        for (int64_t oc = 0; oc < OCg; ++oc)
+                            std::fill(og + oc * P, og + (oc + 1) * P, bias[grp * OCg + oc]);
+                        beta = 1;
+                    }
+                    gemm<T>(false, false, OCg, P, K, T(1), w + grp * OCg * K, K, B_, P, beta, og, P);
+                    continue;
                 }
-                gemm<T>(false, false, OCg, P, K, T(1), w + grp * OCg * K, K, B, P, beta, og, P);
+                gemm<T>(false, false, OCg, ld, K, T(1), w + grp * OCg * K, K, B_, ld, T(0), tmp, ld);
+                for (int64_t i = 0; i < nb; ++i) {
+                    T* og = out + ((n0 + i) * g.OC + grp * OCg) * P;
+                    for (int64_t oc = 0; oc < OCg; ++oc) {
+                        const T* src = tmp + oc * ld + i * P;
+                        T* dst = og + oc * P;
+                        if (bias) {
+                            const T bc = bias[grp * OCg + oc];
+                            for (int64_t p = 0; p < P; ++p) dst[p] = src[p] + bc;
+                        } else {
+                            std::memcpy(dst, src, size_t(P) * sizeof(T));
+                        }
+                    }
+                }
             }
         }
     });
 }
 
 template <class T>
-void backward_input_im2col(T* dx, const T* dy, const T* w, const ConvGeom& g) {
+void backward_input_im2col(Variant v, T* dx, const T* dy, const T* w, const ConvGeom& g) {
     if (batch_as_one_gemm(g)) return backward_input_one_pixel(dx, dy, w, g);
     const int64_t K = g.K(), P = g.P(), Cg = g.Cg(), OCg = g.OCg();
     const bool direct = is_pointwise(g);
     const int chunks = num_chunks(g.N);
-    Buffer ws = workspace<T>(direct ? 0 : chunks * K * P);
+    const int64_t B = images_per_gemm(v, g, chunk_len(g.N, chunks));
+    const int64_t cs = direct ? 0 : K * B * P, ts = B > 1 ? OCg * B * P : 0;
+    Buffer ws = workspace<T>(chunks * (cs + ts));
     for_each_chunk(g.N, chunks, [&](int t, int64_t b, int64_t e) {
-        T* dcol = ws.data<T>() + t * K * P;
-        for (int64_t n = b; n < e; ++n) {
+        T* dcol = ws.data<T>() + t * (cs + ts);
+        T* tmp = dcol + cs;
+        for (int64_t n0 = b; n0 < e; n0 += B) {
+            const int64_t nb = std::min(B, e - n0), ld = nb * P;
             for (int64_t grp = 0; grp < g.G; ++grp) {
-                T* dxg = dx + (n * g.C + grp * Cg) * g.H * g.W;
-                const T* dyg = dy + (n * g.OC + grp * OCg) * P;
                 const T* wg = w + grp * OCg * K;
-                if (direct) {
+                const T* dyg = dy + (n0 * g.OC + grp * OCg) * P;
+                if (nb > 1) {
+                    gather_images(tmp, dy, n0, nb, grp, g);
+                    dyg = tmp;
+                }
+                if (direct) {  // nb == 1 here
+                    T* dxg = dx + (n0 * g.C + grp * Cg) * g.H * g.W;
                     gemm<T>(true, false, K, P, OCg, T(1), wg, K, dyg, P, T(0), dxg, P);
-                } else {
-                    gemm<T>(true, false, K, P, OCg, T(1), wg, K, dyg, P, T(0), dcol, P);
+                    continue;
+                }
+                gemm<T>(true, false, K, ld, OCg, T(1), wg, K, dyg, ld, T(0), dcol, ld);
+                for (int64_t i = 0; i < nb; ++i) {
+                    T* dxg = dx + ((n0 + i) * g.C + grp * Cg) * g.H * g.W;
                     std::fill(dxg, dxg + Cg * g.H * g.W, T(0));
-                    col2im_add(dcol, dxg, g);
+                    col2im_add(dcol + i * P, dxg, g, ld);
                 }
             }
         }
@@ -301,7 +405,7 @@ void channel_sum(T* out, const T* t, int64_t N, int64_t Ch, int64_t HW) {
 }
 
 template <class T>
-void backward_weight_im2col(T* dw, const T* dy, const T* x, const ConvGeom& g) {
+void backward_weight_im2col(Variant v, T* dw, const T* dy, const T* x, const ConvGeom& g) {
     const int64_t K = g.K(), P = g.P(), Cg = g.Cg(), OCg = g.OCg();
     const int64_t wsize = g.OC * K;
     if (g.N == 0) {
@@ -311,22 +415,32 @@ void backward_weight_im2col(T* dw, const T* dy, const T* x, const ConvGeom& g) {
     if (batch_as_one_gemm(g)) return backward_weight_one_pixel(dw, dy, x, g);
     const bool direct = is_pointwise(g);
     const int chunks = num_chunks(g.N);
+    const int64_t B = images_per_gemm(v, g, chunk_len(g.N, chunks));
+    const int64_t cs = direct ? 0 : K * B * P, ts = B > 1 ? OCg * B * P : 0;
     // Chunk 0 writes dw itself; the others write partial sums summed below.
-    Buffer cols = workspace<T>(direct ? 0 : chunks * K * P);
+    Buffer ws = workspace<T>(chunks * (cs + ts));
     Buffer parts = workspace<T>((chunks - 1) * wsize);
     for_each_chunk(g.N, chunks, [&](int t, int64_t b, int64_t e) {
-        T* col = cols.data<T>() + t * K * P;
+        T* col = ws.data<T>() + t * (cs + ts);
+        T* tmp = col + cs;
         T* dwt = t == 0 ? dw : parts.data<T>() + (t - 1) * wsize;
-        for (int64_t n = b; n < e; ++n) {
+        for (int64_t n0 = b; n0 < e; n0 += B) {
+            const int64_t nb = std::min(B, e - n0), ld = nb * P;
             for (int64_t grp = 0; grp < g.G; ++grp) {
-                const T* xg = x + (n * g.C + grp * Cg) * g.H * g.W;
-                const T* B = xg;
+                const T* xg = x + (n0 * g.C + grp * Cg) * g.H * g.W;
+                const T* B_ = xg;
                 if (!direct) {
-                    im2col(xg, col, g);
-                    B = col;
+                    for (int64_t i = 0; i < nb; ++i)
+                        im2col(x + ((n0 + i) * g.C + grp * Cg) * g.H * g.W, col + i * P, g, ld);
+                    B_ = col;
                 }
-                const T* dyg = dy + (n * g.OC + grp * OCg) * P;
-                gemm<T>(false, true, OCg, K, P, T(1), dyg, P, B, P, T(n == b ? 0 : 1),
+                const T* dyg = dy + (n0 * g.OC + grp * OCg) * P;
+                if (nb > 1) {
+                    gather_images(tmp, dy, n0, nb, grp, g);
+                    dyg = tmp;
+                }
+                // dW[g] (OCg x K) (+)= dy (OCg x nb*P) @ col^T (nb*P x K)
+                gemm<T>(false, true, OCg, K, ld, T(1), dyg, ld, B_, ld, T(n0 == b ? 0 : 1),
                         dwt + grp * OCg * K, K);
             }
         }
@@ -406,17 +520,17 @@ void backward_weight_ref(T* dw, const T* dy, const T* x, const ConvGeom& g) {
 template <class T>
 void run_forward(Variant v, T* out, const T* x, const T* w, const T* b, const ConvGeom& g) {
     if (v == Variant::Reference) forward_ref(out, x, w, b, g);
-    else forward_im2col(out, x, w, b, g);
+    else forward_im2col(v, out, x, w, b, g);
 }
 template <class T>
 void run_backward_input(Variant v, T* dx, const T* dy, const T* w, const ConvGeom& g) {
     if (v == Variant::Reference) backward_input_ref(dx, dy, w, g);
-    else backward_input_im2col(dx, dy, w, g);
+    else backward_input_im2col(v, dx, dy, w, g);
 }
 template <class T>
 void run_backward_weight(Variant v, T* dw, const T* dy, const T* x, const ConvGeom& g) {
     if (v == Variant::Reference) backward_weight_ref(dw, dy, x, g);
-    else backward_weight_im2col(dw, dy, x, g);
+    else backward_weight_im2col(v, dw, dy, x, g);
 }
 
 void check(const ConvGeom& g, const char* name, const Buffer& b, int64_t numel, DType dt) {
@@ -513,6 +627,9 @@ void conv_transpose2d_backward(std::optional<Buffer> dinp, std::optional<Buffer>
 std::vector<std::tuple<std::string, std::string, bool>> conv_variants() {
     return {{"01_reference", "direct nested loops, one thread (the test oracle)", true},
             {"02_im2col", "im2col/col2im + pdg::gemm per image and group, images over threads",
+             true},
+            {"03_im2col_batched",
+             "02 with several images' columns in one GEMM when an image has few output pixels",
              true}};
 }
 
@@ -522,7 +639,11 @@ void set_conv_variant(const std::string& name) {
 }
 
 std::string get_conv_variant() {
-    return resolve("") == Variant::Reference ? "01_reference" : "02_im2col";
+    switch (resolve("")) {
+        case Variant::Reference: return "01_reference";
+        case Variant::Im2col: return "02_im2col";
+        default: return "03_im2col_batched";
+    }
 }
 
 }  // namespace pdg

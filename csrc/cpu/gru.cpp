@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cpu/gemm/gemm.h"
+#include "cpu/gemm/prepacked.h"
 #include "cpu/rnn.h"
 #include "cpu/rnn_rows.h"
 
@@ -41,14 +42,15 @@ void gru_forward_fused(T* y, T* h_n, T* G, const T* x, const T* h0, const T* w_i
     if (!b_hh) b_hh = zb;
 
     gemm<T>(false, true, d.T * B, G3, d.I, T(1), x, d.I, w_ih, d.I, T(0), G, G4);
+    const PackedB<T> whh = pack_b<T>(true, H, G3, w_hh, H, B);  // once, not per step
     const RowFns<T>& fn = row_fns<T>();
     for_row_chunks(B, H, [&](int64_t b0, int64_t b1) {
         for (int64_t s = 0; s < d.T; ++s) {
             const int64_t t = d.step_time(s);
             const T* hp = s == 0 ? h0 : y + d.prev_time(t) * BH;
             if (hp)
-                gemm<T>(false, true, b1 - b0, G3, H, T(1), hp + b0 * H, H, w_hh, H, T(0),
-                        gh + b0 * G3, G3);
+                gemm_prepacked<T>(false, b1 - b0, T(1), hp + b0 * H, H, whh, T(0),
+                                  gh + b0 * G3, G3);
             else
                 std::fill(gh + b0 * G3, gh + b1 * G3, T(0));
             fn.gru_fwd(G + t * B * G4, gh, b_ih, b_hh, hp ? hp : zeros, y + t * BH, b0, b1, H);
@@ -73,6 +75,7 @@ void gru_backward_fused(T* dx, T* dh0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh, c
     std::fill(zeros, zeros + BH + 2 * B * G3, T(0));
     if (dh_n) std::memcpy(dh, dh_n, sizeof(T) * BH); else std::fill(dh, dh + BH, T(0));
 
+    const PackedB<T> whh = pack_b<T>(false, G3, H, w_hh, H, B);  // once, not per step
     const RowFns<T>& fn = row_fns<T>();
     for_row_chunks(B, H, [&](int64_t b0, int64_t b1) {
         for (int64_t s = T_ - 1; s >= 0; --s) {
@@ -81,8 +84,8 @@ void gru_backward_fused(T* dx, T* dh0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh, c
             T* gx = dgx + t * B * G3;
             T* gh = dgh + t * B * G3;
             fn.gru_bwd(gx, gh, dh, dy ? dy + t * BH : nullptr, G + t * B * G4, hp, b0, b1, H);
-            gemm<T>(false, false, b1 - b0, H, G3, T(1), gh + b0 * G3, G3, w_hh, H, T(1),
-                    dh + b0 * H, H);
+            gemm_prepacked<T>(false, b1 - b0, T(1), gh + b0 * G3, G3, whh, T(1), dh + b0 * H,
+                              H);
             for (int64_t b = b0; b < b1; ++b) {
                 T* ax = dbx + b * G3;
                 T* ah = dbh + b * G3;

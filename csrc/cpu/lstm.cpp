@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cpu/gemm/gemm.h"
+#include "cpu/gemm/prepacked.h"
 #include "cpu/rnn.h"
 #include "cpu/rnn_rows.h"
 
@@ -39,6 +40,8 @@ void lstm_forward_fused(T* y, T* h_n, T* c_n, T* G, T* cs, const T* x, const T* 
     if (!c0) c0 = zeros;
 
     gemm<T>(false, true, d.T * B, G4, d.I, T(1), x, d.I, w_ih, d.I, T(0), G, G4);
+    // W_hh^T packed once for all steps (not once per step by gemm()).
+    const PackedB<T> whh = pack_b<T>(true, H, G4, w_hh, H, B);
     const RowFns<T>& fn = row_fns<T>();
     for_row_chunks(B, H, [&](int64_t b0, int64_t b1) {
         for (int64_t s = 0; s < d.T; ++s) {
@@ -47,8 +50,8 @@ void lstm_forward_fused(T* y, T* h_n, T* c_n, T* G, T* cs, const T* x, const T* 
             const T* cp = s == 0 ? c0 : cs + tp * B * H;
             T* Gt = G + t * B * G4;
             if (hp)
-                gemm<T>(false, true, b1 - b0, G4, H, T(1), hp + b0 * H, H, w_hh, H, T(1),
-                        Gt + b0 * G4, G4);
+                gemm_prepacked<T>(false, b1 - b0, T(1), hp + b0 * H, H, whh, T(1),
+                                  Gt + b0 * G4, G4);
             fn.lstm_fwd(Gt, bias, cp, cs + t * B * H, y + t * B * H, b0, b1, H);
         }
     });
@@ -76,6 +79,7 @@ void lstm_backward_fused(T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T*
     if (dc_n) std::memcpy(dc, dc_n, sizeof(T) * BH); else std::fill(dc, dc + BH, T(0));
     if (!c0) c0 = zeros;
 
+    const PackedB<T> whh = pack_b<T>(false, G4, H, w_hh, H, B);  // once, not per step
     const RowFns<T>& fn = row_fns<T>();
     for_row_chunks(B, H, [&](int64_t b0, int64_t b1) {
         for (int64_t s = T_ - 1; s >= 0; --s) {
@@ -85,8 +89,8 @@ void lstm_backward_fused(T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T*
             fn.lstm_bwd(dGt, dc, dh, dy ? dy + t * BH : nullptr, G + t * B * G4, cs + t * BH,
                         cp, b0, b1, H);
             if (s > 0 || dh0)
-                gemm<T>(false, false, b1 - b0, H, G4, T(1), dGt + b0 * G4, G4, w_hh, H, T(0),
-                        dh + b0 * H, H);
+                gemm_prepacked<T>(false, b1 - b0, T(1), dGt + b0 * G4, G4, whh, T(0),
+                                  dh + b0 * H, H);
             for (int64_t b = b0; b < b1; ++b) {
                 T* acc = dbrow + b * G4;
                 const T* g = dGt + b * G4;

@@ -8,24 +8,61 @@
 // over the elements that shared the statistics (a channel across the batch
 // for batch norm, a row for layer norm, a (sample, group) for group norm);
 // dweight = sum(dy * xhat), dbias = sum(dy) over everything a weight touched.
-// These are direct loops with no faster rung: they serve as their own
-// reference, and the tests check them against NumPy and PyTorch.
+// Variants (set_norm_variant): 01_plain, the direct loops below (the
+// reference; the tests check them against NumPy and PyTorch), and
+// 02_avx512, the same loops with their float32 row sums and element-wise row
+// passes done 16 lanes at a time (norm_avx512.cpp). "auto" = 02 when the CPU
+// has AVX-512, else 01. float64 always runs the plain loops.
 #include "cpu/norm.h"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include <atomic>
+#include <string>
+#include <type_traits>
+
+#include "core/cpu_features.h"
 #include "core/dtype.h"
 #include "core/parallel.h"
+#include "cpu/norm_avx512.h"
 
 namespace pdg {
 namespace {
+
+// "auto" / "01_plain" / "02_avx512", as chosen by set_norm_variant.
+std::string& norm_variant_name() {
+    static std::string v = "auto";
+    return v;
+}
+std::atomic<bool> g_norm_avx512{false};  // resolved once per set_norm_variant
+bool resolve_norm(const std::string& v) {
+    if (v == "auto") return cpu_has_avx512();
+    if (v == "01_plain") return false;
+    if (v == "02_avx512") {
+        PDG_CHECK(cpu_has_avx512(), "norm: variant 02_avx512 needs a CPU with AVX-512");
+        return true;
+    }
+    throw ValueError(str("norm: unknown variant '", v, "' (known: auto, 01_plain, 02_avx512)"));
+}
+bool norm_init() {
+    g_norm_avx512 = resolve_norm("auto");
+    return true;
+}
+const bool g_norm_inited = norm_init();
+
+template <class T>
+bool fast() {
+    return std::is_same_v<T, float> && g_norm_avx512.load(std::memory_order_relaxed);
+}
 
 // Eight independent partial sums: the compiler vectorises these without
 // -ffast-math, and the result is more accurate than one running sum.
 template <class T>
 double sum8(const T* p, int64_t n) {
+    if constexpr (std::is_same_v<T, float>)
+        if (fast<T>()) return norm_avx512::sum(p, n);
     T a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int64_t i = 0;
     for (; i + 8 <= n; i += 8)
@@ -39,6 +76,8 @@ double sum8(const T* p, int64_t n) {
 // sum (p - m)^2
 template <class T>
 double sqdev8(const T* p, int64_t n, T m) {
+    if constexpr (std::is_same_v<T, float>)
+        if (fast<T>()) return norm_avx512::sqdev(p, n, m);
     T a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int64_t i = 0;
     for (; i + 8 <= n; i += 8)
@@ -52,6 +91,8 @@ double sqdev8(const T* p, int64_t n, T m) {
 // sum dy * (x - m)
 template <class T>
 double dotdev8(const T* dy, const T* x, int64_t n, T m) {
+    if constexpr (std::is_same_v<T, float>)
+        if (fast<T>()) return norm_avx512::dotdev(dy, x, n, m);
     T a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int64_t i = 0;
     for (; i + 8 <= n; i += 8)
@@ -60,6 +101,44 @@ double dotdev8(const T* dy, const T* x, int64_t n, T m) {
     for (int j = 0; j < 8; ++j) s += a[j];
     for (; i < n; ++i) s += double(dy[i]) * double(x[i] - m);
     return s;
+}
+
+// sum dy and sum dy * (x - m) of one row
+template <class T>
+void sum_dotdev(const T* dy, const T* x, int64_t n, T m, double* a, double* b) {
+    if constexpr (std::is_same_v<T, float>) {
+        if (fast<T>()) return norm_avx512::sum_dotdev(dy, x, n, m, a, b);
+    }
+    *a = sum8(dy, n);
+    *b = dotdev8(dy, x, n, m);
+}
+
+// o = x * scale + shift
+template <class T>
+void affine_row(T* o, const T* x, int64_t n, T scale, T shift) {
+    if constexpr (std::is_same_v<T, float>) {
+        if (fast<T>()) return norm_avx512::affine(o, x, n, scale, shift);
+    }
+    for (int64_t i = 0; i < n; ++i) o[i] = x[i] * scale + shift;
+}
+
+// dx = c1 * dy + (x - m) * c2 + c3
+template <class T>
+void dx_row(T* dx, const T* dy, const T* x, int64_t n, T c1, T m, T c2, T c3) {
+    if constexpr (std::is_same_v<T, float>) {
+        if (fast<T>()) return norm_avx512::dx_row(dx, dy, x, n, c1, m, c2, c3);
+    }
+    for (int64_t i = 0; i < n; ++i) dx[i] = c1 * dy[i] + (x[i] - m) * c2 + c3;
+}
+
+// batch norm's dx = k * (dy - a - (x - m) * bc); the avx512 rung evaluates it
+// as k*dy + (x - m)*(-k*bc) + (-k*a)
+template <class T>
+void bn_dx_row(T* dx, const T* dy, const T* x, int64_t n, T k, T a, T m, T bc) {
+    if constexpr (std::is_same_v<T, float>) {
+        if (fast<T>()) return norm_avx512::dx_row(dx, dy, x, n, k, m, -k * bc, -k * a);
+    }
+    for (int64_t i = 0; i < n; ++i) dx[i] = k * (dy[i] - a - (x[i] - m) * bc);
 }
 
 // Items per parallel chunk so a chunk holds at least ~32k elements.
@@ -141,7 +220,7 @@ void batchnorm_forward(Buffer& out, Buffer& save_mean, Buffer& save_invstd,
                 for (int64_t n = 0; n < N; ++n) {
                     const T* xp = x + (n * C + c) * HW;
                     T* op_ = o + (n * C + c) * HW;
-                    for (int64_t i = 0; i < HW; ++i) op_[i] = xp[i] * scale + shift;
+                    affine_row(op_, xp, HW, scale, shift);
                 }
             }
         });
@@ -196,8 +275,7 @@ void batchnorm_backward(std::optional<Buffer> dinp, std::optional<Buffer> dweigh
                 const T bc = training && M > 0 ? T(sdyx * invstd * invstd / double(M)) : T(0);
                 for (int64_t n = 0; n < N; ++n) {
                     const int64_t off = (n * C + c) * HW;
-                    for (int64_t i = 0; i < HW; ++i)
-                        dx[off + i] = k * (dy[off + i] - a - (x[off + i] - mean) * bc);
+                    bn_dx_row(dx + off, dy + off, x + off, HW, k, a, mean, bc);
                 }
             }
         });
@@ -356,7 +434,7 @@ void groupnorm_forward(Buffer& out, Buffer& mean, Buffer& rstd, const Buffer& in
                     const T scale = T(sc), shift = T((b ? double(b[c0 + j]) : 0.0) - m * sc);
                     const T* xp = xg + j * HW;
                     T* op_ = og + j * HW;
-                    for (int64_t i = 0; i < HW; ++i) op_[i] = xp[i] * scale + shift;
+                    affine_row(op_, xp, HW, scale, shift);
                 }
             }
         });
@@ -402,7 +480,8 @@ void groupnorm_backward(std::optional<Buffer> dinp, std::optional<Buffer> dweigh
                 double s1 = 0, s2 = 0;  // sum dyw, sum dyw * (x - mean)
                 for (int64_t j = 0; j < Cg; ++j) {
                     const int64_t off = (n * C + c0 + j) * HW;
-                    const double a = sum8(dy + off, HW), b = dotdev8(dy + off, x + off, HW, m);
+                    double a, b;
+                    sum_dotdev(dy + off, x + off, HW, m, &a, &b);
                     sdy[n * C + c0 + j] = a;
                     sdyx[n * C + c0 + j] = b;
                     const double wc = w ? double(w[c0 + j]) : 1.0;
@@ -416,8 +495,7 @@ void groupnorm_backward(std::optional<Buffer> dinp, std::optional<Buffer> dweigh
                 for (int64_t j = 0; j < Cg; ++j) {
                     const int64_t off = (n * C + c0 + j) * HW;
                     const T c1 = T(rs * (w ? double(w[c0 + j]) : 1.0));
-                    for (int64_t i = 0; i < HW; ++i)
-                        dx[off + i] = c1 * dy[off + i] + (x[off + i] - m) * c2 + c3;
+                    dx_row(dx + off, dy + off, x + off, HW, c1, m, c2, c3);
                 }
             }
         });
@@ -436,5 +514,18 @@ void groupnorm_backward(std::optional<Buffer> dinp, std::optional<Buffer> dweigh
         }
     });
 }
+
+std::vector<std::tuple<std::string, std::string, bool>> norm_variants() {
+    return {{"01_plain", "direct loops, eight float partial sums (the reference)", true},
+            {"02_avx512", "float32 row sums and row passes 16 lanes at a time", cpu_has_avx512()}};
+}
+
+void set_norm_variant(const std::string& name) {
+    const std::string v = name.empty() ? "auto" : name;
+    g_norm_avx512 = resolve_norm(v);  // validates
+    norm_variant_name() = v;
+}
+
+std::string get_norm_variant() { return g_norm_avx512 ? "02_avx512" : "01_plain"; }
 
 }  // namespace pdg

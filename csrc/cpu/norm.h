@@ -82,4 +82,11 @@ void groupnorm_backward(std::optional<Buffer> dinp, std::optional<Buffer> dweigh
                         const std::optional<Buffer>& weight, const Buffer& mean,
                         const Buffer& rstd, int64_t N, int64_t C, int64_t HW, int64_t G);
 
+// Variants of the norm kernels: (name, description, available on this CPU).
+// set_norm_variant("auto" | "01_plain" | "02_avx512"): ValueError for an
+// unknown name, RuntimeError for 02_avx512 on a CPU without AVX-512.
+std::vector<std::tuple<std::string, std::string, bool>> norm_variants();
+void set_norm_variant(const std::string& name);
+std::string get_norm_variant();
+
 }  // namespace pdg

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cpu/gemm/gemm.h"
+#include "cpu/gemm/prepacked.h"
 #include "cpu/rnn.h"
 #include "cpu/rnn_rows.h"
 
@@ -33,6 +34,7 @@ void rnn_forward_fused(T* y, T* h_n, const T* x, const T* h0, const T* w_ih, con
     std::vector<T> bias(H);
     for (int64_t k = 0; k < H; ++k) bias[k] = (b_ih ? b_ih[k] : T(0)) + (b_hh ? b_hh[k] : T(0));
     gemm<T>(false, true, d.T * B, H, d.I, T(1), x, d.I, w_ih, d.I, T(0), y, H);
+    const PackedB<T> whh = pack_b<T>(true, H, H, w_hh, H, B);  // once, not per step
     const RowFns<T>& fn = row_fns<T>();
     for_row_chunks(B, H, [&](int64_t b0, int64_t b1) {
         for (int64_t s = 0; s < d.T; ++s) {
@@ -40,8 +42,8 @@ void rnn_forward_fused(T* y, T* h_n, const T* x, const T* h0, const T* w_ih, con
             const T* hp = s == 0 ? h0 : y + d.prev_time(t) * BH;
             T* yt = y + t * BH;
             if (hp)
-                gemm<T>(false, true, b1 - b0, H, H, T(1), hp + b0 * H, H, w_hh, H, T(1),
-                        yt + b0 * H, H);
+                gemm_prepacked<T>(false, b1 - b0, T(1), hp + b0 * H, H, whh, T(1), yt + b0 * H,
+                                  H);
             fn.rnn_fwd(yt, bias.data(), relu, b0, b1, H);
         }
     });
@@ -61,6 +63,7 @@ void rnn_backward_fused(T* dx, T* dh0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh, c
     std::fill(dbrow, dbrow + BH, T(0));
     if (dh_n) std::memcpy(dh, dh_n, sizeof(T) * BH); else std::fill(dh, dh + BH, T(0));
 
+    const PackedB<T> whh = pack_b<T>(false, H, H, w_hh, H, B);  // once, not per step
     const RowFns<T>& fn = row_fns<T>();
     for_row_chunks(B, H, [&](int64_t b0, int64_t b1) {
         for (int64_t s = T_ - 1; s >= 0; --s) {
@@ -68,8 +71,8 @@ void rnn_backward_fused(T* dx, T* dh0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh, c
             T* dAt = dA + t * BH;
             fn.rnn_bwd(dAt, dh, dy ? dy + t * BH : nullptr, y + t * BH, relu, b0, b1, H);
             if (s > 0 || dh0)
-                gemm<T>(false, false, b1 - b0, H, H, T(1), dAt + b0 * H, H, w_hh, H, T(0),
-                        dh + b0 * H, H);
+                gemm_prepacked<T>(false, b1 - b0, T(1), dAt + b0 * H, H, whh, T(0), dh + b0 * H,
+                                  H);
 #pragma omp simd
             for (int64_t k = b0 * H; k < b1 * H; ++k) dbrow[k] += dAt[k];
         }

@@ -6,8 +6,9 @@ gradients in one call, each only when needed). Both ops describe their problem w
 ``_C.ConvGeom``: the geometry of a forward convolution. A transposed convolution passes the
 geometry of the convolution it is the transpose of (its output is that conv's input).
 
-Variants (``01_reference`` direct loops, ``02_im2col`` im2col + GEMM; ``auto`` = the
-latter) are selected with ``pdg.kernels.use("conv", name)`` when ``pydeepgen.kernels``
+Variants (``01_reference`` direct loops, ``02_im2col`` im2col + GEMM per image,
+``03_im2col_batched`` several images per GEMM when an image has few output pixels;
+``auto`` = 03) are selected with ``pdg.kernels.use("conv", name)`` when ``pydeepgen.kernels``
 exists, else with ``pydeepgen.ops.conv.set_conv_variant(name)``.
 """
 
@@ -21,7 +22,8 @@ __all__ = ["conv2d", "conv_transpose2d"]
 
 
 def set_conv_variant(name="auto"):
-    """Select the conv kernels' variant: ``"auto"``, ``"01_reference"`` or ``"02_im2col"``."""
+    """Select the conv kernels' variant: ``"auto"``, ``"01_reference"``, ``"02_im2col"`` or
+    ``"03_im2col_batched"``."""
     _C.set_conv_variant(name)
 
 

@@ -21,38 +21,46 @@ def _c(t):
     return t if t.is_contiguous() else _contiguous_nograd(t)
 
 
+def _out(shape, dtype):
+    """A fresh contiguous tensor and its Buffer (the buffer is the whole tensor, so the
+    kernel gets it without a ``_kbuf`` round trip)."""
+    buf = _C.empty(math.prod(shape), dtype.code)
+    return Tensor._make(buf, shape, dtype), buf
+
+
+# The Python work here runs once per layer call on tiny layers too (the airline LSTM's
+# 4 -> 1 head), where it is most of the time: outputs are allocated as Buffers first
+# (no _kbuf round trip), ctx gets one tuple, and no Buffer is kept in ctx (that would
+# keep x alive after backward frees the saved tensors).
 class _Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias):
-        C = weight._shape[1]
-        OC = weight._shape[0]
-        B = math.prod(x._shape[:-1])
+        OC, C = weight._shape
+        x_shape = x._shape
+        B = math.prod(x_shape[:-1])
         xc, wc = _c(x), _c(weight)
-        bc = _c(bias) if bias is not None else None
-        out = Tensor._empty(tuple(x._shape[:-1]) + (OC,), x._dtype)
-        _C.dense_forward(out._kbuf(), xc._kbuf(), wc._kbuf(),
-                         bc._kbuf() if bc is not None else None, B, C, OC)
+        xb, wb = xc._kbuf(), wc._kbuf()
+        out, ob = _out(x_shape[:-1] + (OC,), x._dtype)
+        _C.dense_forward(ob, xb, wb, _c(bias)._kbuf() if bias is not None else None, B, C, OC)
         ctx.save_for_backward(xc, wc)
-        ctx.sizes = (B, C, OC)
-        ctx.x_shape = x._shape
-        ctx.has_bias = bias is not None
+        ctx.info = (B, C, OC, x_shape, bias is not None)
         return out
 
     @staticmethod
     def backward(ctx, g):
         xc, wc = ctx.saved_tensors
-        B, C, OC = ctx.sizes
+        B, C, OC, x_shape, has_bias = ctx.info
         need_x, need_w, need_b = ctx.needs_input_grad
-        need_b = need_b and ctx.has_bias
-        dx = Tensor._empty(ctx.x_shape, xc._dtype) if need_x else None
-        dw = Tensor._empty((OC, C), xc._dtype) if need_w else None
-        db = Tensor._empty((OC,), xc._dtype) if need_b else None
+        dtype = g._dtype
+        dx = dw = db = dxb = dwb = dbb = None
+        if need_x:
+            dx, dxb = _out(x_shape, dtype)
+        if need_w:
+            dw, dwb = _out((OC, C), dtype)
+        if need_b and has_bias:
+            db, dbb = _out((OC,), dtype)
         if dx is not None or dw is not None or db is not None:
-            gc = _c(g)
-            _C.dense_backward(dx._kbuf() if dx is not None else None,
-                              dw._kbuf() if dw is not None else None,
-                              db._kbuf() if db is not None else None,
-                              gc._kbuf(), xc._kbuf(), wc._kbuf(), B, C, OC)
+            _C.dense_backward(dxb, dwb, dbb, _c(g)._kbuf(), xc._kbuf(), wc._kbuf(), B, C, OC)
         return dx, dw, db
 
 
@@ -61,9 +69,11 @@ def linear(x, weight, bias=None):
 
     ``x`` has shape ``(..., in_features)``; the result ``(..., out_features)``.
     """
-    for name, t in (("input", x), ("weight", weight), ("bias", bias)):
-        if t is not None and not isinstance(t, Tensor):
-            raise TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
+    if not (isinstance(x, Tensor) and isinstance(weight, Tensor)
+            and (bias is None or isinstance(bias, Tensor))):
+        for name, t in (("input", x), ("weight", weight), ("bias", bias)):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
     if not x._dtype.is_floating_point:
         raise TypeError(f"linear: expected a floating point input, got {x._dtype.name}")
     if weight._dtype is not x._dtype or (bias is not None and bias._dtype is not x._dtype):

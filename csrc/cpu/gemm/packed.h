@@ -78,11 +78,36 @@ void scale_c(int64_t m, int64_t n, T beta, T* C, int64_t ldc) {
     }
 }
 
+#ifdef __AVX512F__
+inline void transpose16_avx512(const float* src, int64_t ld, int64_t rows, int64_t kb,
+                               float* dst, int64_t dst_ld, int lanes);
+#endif
+
 // Pack op(A)[i0:i0+mc, p0:p0+kc] into ceil(mc/MR) panels of MR x kc, stored
 // k-major (panel[k*MR + r]); rows past mc are zero.
 template <class T, int MR>
 void pack_a(bool ta, const T* A, int64_t lda, int64_t i0, int64_t p0, int64_t mc, int64_t kc,
             T* dst) {
+#ifdef __AVX512F__
+    if constexpr (std::is_same_v<T, float>) {
+        if (!ta) {
+            // Row-major op(A): a transpose per panel, 16 rows x 16 k at a time
+            // in registers, each output k-row stored masked to its MR lanes.
+            for (int64_t ir = 0; ir < mc; ir += MR) {
+                const int64_t mr = std::min<int64_t>(MR, mc - ir);
+                T* d = dst + ir * kc;
+                for (int64_t k0 = 0; k0 < kc; k0 += 16)
+                    for (int r0 = 0; r0 < MR; r0 += 16) {
+                        const int64_t rows = std::max<int64_t>(0, std::min<int64_t>(16, mr - r0));
+                        const float* src = rows ? A + (i0 + ir + r0) * lda + p0 + k0 : A;
+                        transpose16_avx512(src, lda, rows, std::min<int64_t>(16, kc - k0),
+                                           d + k0 * MR + r0, MR, std::min(16, MR - r0));
+                    }
+            }
+            return;
+        }
+    }
+#endif
     for (int64_t ir = 0; ir < mc; ir += MR) {
         const int64_t mr = std::min<int64_t>(MR, mc - ir);
         T* d = dst + ir * kc;
@@ -116,8 +141,11 @@ void pack_a(bool ta, const T* A, int64_t lda, int64_t i0, int64_t p0, int64_t mc
 // `rows` become zero (panel padding), only kb rows of dst are written.
 // Three shuffle stages: pairs of rows (unpack ps), quads (unpack pd), then
 // 128-bit lanes across the four quads (shuffle_f32x4).
+// `lanes` (<= 16) limits each stored row of dst to its first `lanes` floats
+// (masked store), for MR-wide A panels (pack_a).
 inline void transpose16_avx512(const float* src, int64_t ld, int64_t rows, int64_t kb,
-                               float* dst, int64_t dst_ld) {
+                               float* dst, int64_t dst_ld, int lanes = 16) {
+    const __mmask16 sm = __mmask16((1u << lanes) - 1u);
     const __mmask16 km = __mmask16((1u << kb) - 1u);
     __m512 r[16], a[16], b[16];
     for (int i = 0; i < 16; ++i)
@@ -143,7 +171,7 @@ inline void transpose16_avx512(const float* src, int64_t ld, int64_t rows, int64
                                _mm512_shuffle_f32x4(c1, c3, 0x88), _mm512_shuffle_f32x4(c1, c3, 0xDD)};
         for (int q = 0; q < 4; ++q) {
             const int k = m + 4 * q;
-            if (k < kb) _mm512_storeu_ps(dst + k * dst_ld, out[q]);
+            if (k < kb) _mm512_mask_storeu_ps(dst + k * dst_ld, sm, out[q]);
         }
     }
 }
@@ -380,6 +408,93 @@ void gemm_packed(bool ta, bool tb, int64_t M, int64_t N, int64_t K, typename Ker
         }
     };
 
+#ifdef PDG_WITH_OPENMP
+    if (nt > 1) {
+#pragma omp parallel num_threads(nt)
+        body(omp_get_thread_num(), omp_get_num_threads());
+        return;
+    }
+#endif
+    body(0, 1);
+}
+
+
+// ---- pre-packed B (gemm_prepacked, prepacked.h) ----------------------------------
+//
+// The whole of op(B) (K x N) packed once for Kern, to be reused by many GEMMs
+// with the same B (the recurrent weight of an RNN, one product per time
+// step). Layout: K blocks of KC rows; block pc starts at pc * Np (Np = N
+// rounded up to NR) and holds ceil(N / NR) panels of kc x NR, panel q at
+// q * NR * kc: exactly the bpack of gemm_packed for one (jc, pc) with NC = Np.
+template <class Kern>
+int64_t packed_b_elems(int64_t K, int64_t N) {
+    return K * ceil_div(N, Kern::NR) * Kern::NR;
+}
+
+template <class Kern>
+void pack_b_all(bool tb, int64_t K, int64_t N, const typename Kern::T* B, int64_t ldb,
+                typename Kern::T* dst) {
+    constexpr int NR = Kern::NR;
+    constexpr int64_t KC = Kern::KC;
+    const int64_t Np = ceil_div(N, NR) * NR;
+    for (int64_t pc = 0; pc < K; pc += KC) {
+        const int64_t kc = std::min<int64_t>(KC, K - pc);
+        for (int64_t q = 0; q * NR < N; ++q)
+            pack_b_panel<typename Kern::T, NR>(tb, B, ldb, pc, q * NR,
+                                               std::min<int64_t>(NR, N - q * NR), kc,
+                                               dst + pc * Np + q * NR * kc);
+    }
+}
+
+// C = alpha * op(A) @ Bp + beta * C with Bp from pack_b_all<Kern>. Same loops
+// as gemm_packed minus the jc loop and the B packing; big products split C's
+// rows between threads (each packs its own A), small ones (and calls from
+// inside a parallel region, as in the RNN kernels) run on the calling thread.
+template <class Kern>
+void gemm_prepacked_run(bool ta, int64_t M, int64_t N, int64_t K, typename Kern::T alpha,
+                        const typename Kern::T* A, int64_t lda, const typename Kern::T* Bp,
+                        typename Kern::T beta, typename Kern::T* C, int64_t ldc) {
+    using T = typename Kern::T;
+    constexpr int MR = Kern::MR, NR = Kern::NR;
+    constexpr int64_t MC = Kern::MC, KC = Kern::KC;
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == T(0)) {
+        scale_c(M, N, beta, C, ldc);
+        return;
+    }
+    const int64_t Np = ceil_div(N, NR) * NR;
+    const int64_t m_tiles = ceil_div(M, MR);
+    const int nt = int(std::min<int64_t>(gemm_threads(M, N, K), m_tiles));
+
+    thread_local ScratchBlock a_scratch;
+    const int64_t kc_max = std::min<int64_t>(KC, K);
+    const int64_t mc_max = std::min<int64_t>(MC, m_tiles * MR);
+    const size_t a_elems = size_t((mc_max * kc_max + 63) / 64 * 64);
+    T* apack_all = static_cast<T*>(a_scratch.get(sizeof(T) * a_elems * size_t(nt)));
+
+    auto body = [&](int tid, int nth) {
+        T* apack = apack_all + size_t(tid) * a_elems;
+        const int64_t rows_per_thread = ceil_div(m_tiles, nth) * MR;
+        const int64_t r0 = std::min(M, tid * rows_per_thread);
+        const int64_t r1 = std::min(M, r0 + rows_per_thread);
+        for (int64_t pc = 0; pc < K; pc += KC) {
+            const int64_t kc = std::min<int64_t>(KC, K - pc);
+            const T beta_eff = pc == 0 ? beta : T(1);
+            const T* bblock = Bp + pc * Np;
+            for (int64_t ic = r0; ic < r1; ic += MC) {
+                const int64_t mc = std::min<int64_t>(MC, r1 - ic);
+                pack_a<T, MR>(ta, A, lda, ic, pc, mc, kc, apack);
+                for (int64_t q = 0; q * NR < N; ++q) {
+                    const int64_t n = std::min<int64_t>(NR, N - q * NR);
+                    const T* bp = bblock + q * NR * kc;
+                    T* cq = C + ic * ldc + q * NR;
+                    for (int64_t ir = 0; ir < mc; ir += MR)
+                        run_tile<Kern>(std::min<int64_t>(MR, mc - ir), n, kc, apack + ir * kc,
+                                       bp, cq + ir * ldc, ldc, alpha, beta_eff);
+                }
+            }
+        }
+    };
 #ifdef PDG_WITH_OPENMP
     if (nt > 1) {
 #pragma omp parallel num_threads(nt)
