@@ -20,6 +20,13 @@ Usage::
 import argparse
 import json
 import os
+
+# The peers (OpenBLAS, PyTorch/OpenMP) keep their worker threads spinning between calls;
+# pydeepgen's default is to sleep (robust on shared machines, see docs/architecture.md).
+# For a like-for-like comparison on a dedicated machine the benchmarks let pdg spin too,
+# unless the caller chose a policy. This must happen before pydeepgen is imported.
+if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+    os.environ["OMP_WAIT_POLICY"] = "active"
 import platform
 import statistics
 import sys
