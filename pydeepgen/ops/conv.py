@@ -85,28 +85,37 @@ def _check_same_dtype(op, x, *others):
 
 # -- conv2d ----------------------------------------------------------------------------
 
-class _Conv2d(Function):
-    @staticmethod
-    def forward(ctx, x, weight, bias, geom, out_shape):
+class _ConvFunction(Function):
+    """conv2d and conv_transpose2d: one forward kernel and one backward kernel each, with
+    the same arguments; subclasses name the pair."""
+
+    forward_kernel = backward_kernel = None
+
+    @classmethod
+    def forward(cls, ctx, x, weight, bias, geom, out_shape):
         x = x.contiguous()
         weight = weight.contiguous()
         out = Tensor._empty(out_shape, x.dtype)
-        _C.conv2d_forward(out._kbuf(), x._kbuf(), weight._kbuf(), _kb(bias), geom)
+        getattr(_C, cls.forward_kernel)(out._kbuf(), x._kbuf(), weight._kbuf(), _kb(bias), geom)
         ctx.geom = geom
         ctx.save_for_backward(x, weight)
         ctx.bias_shape = None if bias is None else bias.shape
         return out
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         dx = Tensor._empty(x.shape, x.dtype) if need_x else None
         dw = Tensor._empty(weight.shape, x.dtype) if need_w else None
         db = Tensor._empty(ctx.bias_shape, x.dtype) if need_b else None
-        _C.conv2d_backward(_kb(dx), _kb(dw), _kb(db), g.contiguous()._kbuf(), x._kbuf(),
-                           weight._kbuf(), ctx.geom)
+        getattr(_C, cls.backward_kernel)(_kb(dx), _kb(dw), _kb(db), g.contiguous()._kbuf(),
+                                         x._kbuf(), weight._kbuf(), ctx.geom)
         return dx, dw, db, None, None
+
+
+class _Conv2d(_ConvFunction):
+    forward_kernel, backward_kernel = "conv2d_forward", "conv2d_backward"
 
 
 def _check_weight(op, x, weight, bias, groups, transposed):
@@ -186,28 +195,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 # -- conv_transpose2d ------------------------------------------------------------------
 
-class _ConvTranspose2d(Function):
-    @staticmethod
-    def forward(ctx, x, weight, bias, geom, out_shape):
-        x = x.contiguous()
-        weight = weight.contiguous()
-        out = Tensor._empty(out_shape, x.dtype)
-        _C.conv_transpose2d_forward(out._kbuf(), x._kbuf(), weight._kbuf(), _kb(bias), geom)
-        ctx.geom = geom
-        ctx.save_for_backward(x, weight)
-        ctx.bias_shape = None if bias is None else bias.shape
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x, weight = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        dx = Tensor._empty(x.shape, x.dtype) if need_x else None
-        dw = Tensor._empty(weight.shape, x.dtype) if need_w else None
-        db = Tensor._empty(ctx.bias_shape, x.dtype) if need_b else None
-        _C.conv_transpose2d_backward(_kb(dx), _kb(dw), _kb(db), g.contiguous()._kbuf(),
-                                     x._kbuf(), weight._kbuf(), ctx.geom)
-        return dx, dw, db, None, None
+class _ConvTranspose2d(_ConvFunction):
+    forward_kernel, backward_kernel = "conv_transpose2d_forward", "conv_transpose2d_backward"
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
