@@ -31,12 +31,18 @@ bool is_nan(T x) {
 template <class T>
 Acc<T> sum_run(const T* x, int64_t n) {
     if constexpr (std::is_floating_point_v<T>) {
+        // 16 independent partial sums per block: one accumulator would make the loop
+        // wait on the latency of each vector add instead of streaming memory.
         double total = 0;
         for (int64_t b = 0; b < n; b += 1024) {
             const int64_t e = std::min(n, b + 1024);
+            T acc[16] = {};
+            int64_t i = b;
+            for (; i + 16 <= e; i += 16)
+                for (int j = 0; j < 16; ++j) acc[j] += x[i + j];
             T s = 0;
-#pragma omp simd reduction(+ : s)
-            for (int64_t i = b; i < e; ++i) s += x[i];
+            for (int j = 0; j < 16; ++j) s += acc[j];
+            for (; i < e; ++i) s += x[i];
             total += double(s);
         }
         return total;
