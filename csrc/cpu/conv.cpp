@@ -298,15 +298,32 @@ void gather_images(T* tmp, const T* dy, int64_t n0, int64_t nb, int64_t grp, con
     }
 }
 
+// How the im2col passes cut the batch: `chunks` ranges of images (one per thread), B
+// images per GEMM, and per chunk a workspace of `cs` elements of patch columns (none
+// for pointwise convs, which read the input directly) plus `ts` elements of GEMM output
+// staging (only when several images share one GEMM). Shared by all three passes.
+struct Im2colPlan {
+    bool direct;
+    int chunks;
+    int64_t B, cs, ts;
+    Im2colPlan(Variant v, const ConvGeom& g)
+        : direct(is_pointwise(g)),
+          chunks(num_chunks(g.N)),
+          B(images_per_gemm(v, g, chunk_len(g.N, chunks))),
+          cs(direct ? 0 : g.K() * B * g.P()),
+          ts(B > 1 ? g.OCg() * B * g.P() : 0) {}
+    int64_t per_chunk() const { return cs + ts; }
+};
+
 template <class T>
 void forward_im2col(Variant v, T* out, const T* x, const T* w, const T* bias,
                     const ConvGeom& g) {
     if (batch_as_one_gemm(g)) return forward_one_pixel(out, x, w, bias, g);
     const int64_t K = g.K(), P = g.P(), Cg = g.Cg(), OCg = g.OCg();
-    const bool direct = is_pointwise(g);
-    const int chunks = num_chunks(g.N);
-    const int64_t B = images_per_gemm(v, g, chunk_len(g.N, chunks));
-    const int64_t cs = direct ? 0 : K * B * P, ts = B > 1 ? OCg * B * P : 0;
+    const Im2colPlan plan(v, g);
+    const bool direct = plan.direct;
+    const int chunks = plan.chunks;
+    const int64_t B = plan.B, cs = plan.cs, ts = plan.ts;
     Buffer ws = workspace<T>(chunks * (cs + ts));
     for_each_chunk(g.N, chunks, [&](int t, int64_t b, int64_t e) {
         T* col = ws.data<T>() + t * (cs + ts);
@@ -354,10 +371,10 @@ template <class T>
 void backward_input_im2col(Variant v, T* dx, const T* dy, const T* w, const ConvGeom& g) {
     if (batch_as_one_gemm(g)) return backward_input_one_pixel(dx, dy, w, g);
     const int64_t K = g.K(), P = g.P(), Cg = g.Cg(), OCg = g.OCg();
-    const bool direct = is_pointwise(g);
-    const int chunks = num_chunks(g.N);
-    const int64_t B = images_per_gemm(v, g, chunk_len(g.N, chunks));
-    const int64_t cs = direct ? 0 : K * B * P, ts = B > 1 ? OCg * B * P : 0;
+    const Im2colPlan plan(v, g);
+    const bool direct = plan.direct;
+    const int chunks = plan.chunks;
+    const int64_t B = plan.B, cs = plan.cs, ts = plan.ts;
     Buffer ws = workspace<T>(chunks * (cs + ts));
     for_each_chunk(g.N, chunks, [&](int t, int64_t b, int64_t e) {
         T* dcol = ws.data<T>() + t * (cs + ts);
@@ -413,10 +430,10 @@ void backward_weight_im2col(Variant v, T* dw, const T* dy, const T* x, const Con
         return;
     }
     if (batch_as_one_gemm(g)) return backward_weight_one_pixel(dw, dy, x, g);
-    const bool direct = is_pointwise(g);
-    const int chunks = num_chunks(g.N);
-    const int64_t B = images_per_gemm(v, g, chunk_len(g.N, chunks));
-    const int64_t cs = direct ? 0 : K * B * P, ts = B > 1 ? OCg * B * P : 0;
+    const Im2colPlan plan(v, g);
+    const bool direct = plan.direct;
+    const int chunks = plan.chunks;
+    const int64_t B = plan.B, cs = plan.cs, ts = plan.ts;
     // Chunk 0 writes dw itself; the others write partial sums summed below.
     Buffer ws = workspace<T>(chunks * (cs + ts));
     Buffer parts = workspace<T>((chunks - 1) * wsize);
