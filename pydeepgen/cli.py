@@ -81,6 +81,7 @@ def _train(args):
         kw.update(loss=args.loss, d_steps=args.d_steps, label_smoothing=args.label_smoothing,
                   instance_noise=args.instance_noise, ema_decay=args.ema,
                   score_every=args.score_every, score_n=args.score_n,
+                  score_protocol=args.score_protocol,
                   sample_every=args.checkpoint_every)
         if args.lr_g is not None:
             kw["lr_g"] = args.lr_g
@@ -88,7 +89,8 @@ def _train(args):
             kw["lr_d"] = args.lr_d
     elif any(getattr(args, k) not in (None, d) for k, d in (
             ("loss", "bce"), ("d_steps", 1), ("lr_g", None), ("lr_d", None), ("ema", None),
-            ("label_smoothing", 0.0), ("instance_noise", 0.0), ("score_every", 0))):
+            ("label_smoothing", 0.0), ("instance_noise", 0.0), ("score_every", 0),
+            ("score_protocol", "clean"))):
         raise CLIError(f"GAN options (--loss, --d-steps, --lr-g, ...) do not apply to "
                        f"{args.model!r}")
     try:
@@ -147,6 +149,8 @@ def _configure_train(p):
     g.add_argument("--score-every", type=int, default=0,
                    help="MNIST FID/TVD every N epochs (28x28 MNIST GANs)")
     g.add_argument("--score-n", type=int, default=1000)
+    g.add_argument("--score-protocol", choices=("clean", "lipizzaner"), default="clean",
+                   help="FID/TVD protocol of the per-epoch scores")
 
 
 _train.configure = _configure_train

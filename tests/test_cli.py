@@ -106,6 +106,8 @@ def test_errors_are_one_line(tmp_path, capsys):
         (["train", "lstm", "--dataset", "digits", "--out", str(tmp_path / "y")], 1, "does not train"),
         (["train", "gan", "--resume", "--out", str(tmp_path / "none")], 1, "no checkpoint"),
         (["train", "mlp", "--loss", "hinge", "--dataset", "digits"], 1, "GAN options"),
+        (["train", "mlp", "--score-protocol", "lipizzaner", "--dataset", "digits"], 1,
+         "GAN options"),
         (["train", "gan", "--epochs", "0"], 1, "positive"),
         (["sample", str(tmp_path / "missing.safetensors")], 1, "does not exist"),
         (["eval", str(tmp_path / "missing.safetensors"), "--metric", "fid"], 1, "does not exist"),

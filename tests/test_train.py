@@ -2,6 +2,8 @@
 (at an epoch boundary and mid-epoch after an interruption), logs, plots, sample grids."""
 
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -157,6 +159,32 @@ def test_ema_generator():
         assert not np.array_equal(before[k], after[k])
         assert not np.array_equal(after[k], live[k])
     assert tr.sampler is tr.ema
+
+
+_DATA = Path(os.environ.get("PDG_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+@pytest.mark.skipif(not (_DATA / "mnist" / "t10k-images-idx3-ubyte.gz").is_file(),
+                    reason="MNIST not in ../shared/data")
+def test_ema_run_scores_the_raw_generator_too():
+    # An EMA run reports both generators on the same latents: "fid" for the EMA copy and
+    # "fid_raw" for the trained weights, which must match scoring the raw model by hand.
+    from pydeepgen.metrics import mnist_scores
+
+    pdg.manual_seed(5)
+    gan = models.GAN(data_shape=(1, 28, 28), latent_dim=8, g_hidden=(16,), d_hidden=(16,))
+    tr = GANTrainer(gan, epochs=1, batch_size=32, ema_decay=0.9, progress=False,
+                    data_root=_DATA, seed=3)
+    tr.fit([np.random.default_rng(0).uniform(-1, 1, (64, 1, 28, 28)).astype(np.float32)])
+    s = tr.score(n=256, protocol="clean")
+    assert {"fid", "tvd", "fid_raw", "tvd_raw"} <= set(s)
+    assert s["fid"] != s["fid_raw"]
+    gan.eval()
+    with pdg.no_grad():
+        x = gan.generate(gan.sample_noise(256, generator=pdg.Generator().manual_seed(4)))
+    ref = mnist_scores(x, protocol="clean", n=256, data_root=_DATA)
+    assert s["fid_raw"] == pytest.approx(ref["fid"], rel=1e-9)
+    assert s["tvd_raw"] == pytest.approx(ref["tvd"])
 
 
 # --------------------------------------------------------------------------------------

@@ -214,4 +214,16 @@ class GANTrainer(Trainer):
         out = {"fid": s["fid"], "tvd": s["tvd"]}
         if labels is not None:
             out["label_acc"] = label_accuracy(x, labels)
+        if self.ema is not None:
+            # The raw generator is scored too, on the same latents: an EMA run then also
+            # reports the plain recipe's numbers (EMA never feeds back into training).
+            was = self.gan.training
+            self.gan.eval()
+            with pdg.no_grad():
+                xr = self.gan.generate(z, labels) if labels is not None else self.gan.generate(z)
+            self.gan.train(was)
+            r = mnist_scores(xr, protocol=protocol, n=n, data_root=self.data_root)
+            out.update(fid_raw=r["fid"], tvd_raw=r["tvd"])
+            if labels is not None:
+                out["label_acc_raw"] = label_accuracy(xr, labels)
         return out
