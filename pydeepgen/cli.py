@@ -78,6 +78,8 @@ def _train(args):
     kw = dict(checkpoint_every=args.checkpoint_every, log_format=args.log_format,
               progress=not args.quiet, plot_every=args.checkpoint_every or 1)
     if args.model in ("gan", "cgan", "dcgan"):
+        if args.lr_schedule != "constant":
+            raise CLIError(f"--lr-schedule applies to mlp, cnn and lstm, not {args.model!r}")
         kw.update(loss=args.loss, d_steps=args.d_steps, label_smoothing=args.label_smoothing,
                   instance_noise=args.instance_noise, ema_decay=args.ema,
                   score_every=args.score_every, score_n=args.score_n,
@@ -87,12 +89,20 @@ def _train(args):
             kw["lr_g"] = args.lr_g
         if args.lr_d is not None:
             kw["lr_d"] = args.lr_d
-    elif any(getattr(args, k) not in (None, d) for k, d in (
-            ("loss", "bce"), ("d_steps", 1), ("lr_g", None), ("lr_d", None), ("ema", None),
-            ("label_smoothing", 0.0), ("instance_noise", 0.0), ("score_every", 0),
-            ("score_protocol", "clean"))):
-        raise CLIError(f"GAN options (--loss, --d-steps, --lr-g, ...) do not apply to "
-                       f"{args.model!r}")
+    else:
+        if any(getattr(args, k) not in (None, d) for k, d in (
+                ("loss", "bce"), ("d_steps", 1), ("lr_g", None), ("lr_d", None), ("ema", None),
+                ("label_smoothing", 0.0), ("instance_noise", 0.0), ("score_every", 0),
+                ("score_protocol", "clean"))):
+            raise CLIError(f"GAN options (--loss, --d-steps, --lr-g, ...) do not apply to "
+                           f"{args.model!r}")
+        if args.lr_schedule != "constant":
+            kw["lr_schedule"] = args.lr_schedule
+        dropout = getattr(args, "dropout", None)  # the option comes with cli_generative
+        if dropout is not None:
+            if not 0.0 <= dropout < 1.0:
+                raise CLIError(f"--dropout must be in [0, 1), got {dropout}")
+            kw["model_overrides"] = {"dropout": dropout}
     try:
         trainer = recipes.train(args.model, dataset=args.dataset, data_root=args.data_root,
                                 epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
@@ -138,6 +148,8 @@ def _configure_train(p):
     p.add_argument("--limit", type=int, default=None, help="use only the first N samples")
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    p.add_argument("--lr-schedule", choices=("constant", "cosine"), default="constant",
+                   help="mlp/cnn/lstm: constant learning rate, or cosine decay to 0 over the run")
     g = p.add_argument_group("GAN options")
     g.add_argument("--loss", choices=("bce", "saturating", "lsgan", "hinge"), default="bce")
     g.add_argument("--d-steps", type=int, default=1, help="discriminator steps per G step")

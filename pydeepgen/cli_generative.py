@@ -154,7 +154,8 @@ def _wrap_train(orig):
 
         if args.model in GEN_KINDS:
             return _train_generative(args)
-        used = [k for k, d in _GEN_OPTS.items() if getattr(args, k, d) != d]
+        used = [k for k, d in _GEN_OPTS.items() if getattr(args, k, d) != d
+                and not (k == "dropout" and args.model in ("mlp", "cnn"))]
         if used:
             raise CLIError(f"autoencoder/VAE/diffusion options "
                            f"({', '.join('--' + k.replace('_', '-') for k in used)}) do not "
@@ -181,7 +182,8 @@ def _wrap_train(orig):
         g.add_argument("--num-res-blocks", type=int, default=None)
         g.add_argument("--no-attention", action="store_true",
                        help="no self-attention at the lowest resolution")
-        g.add_argument("--dropout", type=float, default=None)
+        g.add_argument("--dropout", type=float, default=None,
+                       help="dropout probability (ddpm's UNet; also the mlp/cnn classifiers)")
         g.add_argument("--grad-clip", type=float, default=None, help="clip the gradient norm")
         g.add_argument("--sampler", choices=("ddpm", "ddim"), default=None,
                        help="sampler for the per-epoch grids (default ddim)")

@@ -36,7 +36,7 @@ def _log(out):
     ("cgan", "digits", []),
     ("dcgan", "digits", []),
     ("mlp", "digits", []),
-    ("cnn", "digits", []),
+    ("cnn", "digits", ["--dropout", "0.3", "--lr-schedule", "cosine"]),
     ("lstm", "airline", []),
 ])
 def test_train_every_model(tmp_path, capsys, model, dataset, extra):
@@ -108,6 +108,9 @@ def test_errors_are_one_line(tmp_path, capsys):
         (["train", "mlp", "--loss", "hinge", "--dataset", "digits"], 1, "GAN options"),
         (["train", "mlp", "--score-protocol", "lipizzaner", "--dataset", "digits"], 1,
          "GAN options"),
+        (["train", "gan", "--lr-schedule", "cosine"], 1, "--lr-schedule applies"),
+        (["train", "lstm", "--dropout", "0.2"], 1, "do not apply"),
+        (["train", "cnn", "--dropout", "1.5", "--dataset", "digits"], 1, "--dropout"),
         (["train", "gan", "--epochs", "0"], 1, "positive"),
         (["sample", str(tmp_path / "missing.safetensors")], 1, "does not exist"),
         (["eval", str(tmp_path / "missing.safetensors"), "--metric", "fid"], 1, "does not exist"),

@@ -74,6 +74,29 @@ def test_cnn_learns_csv_log(tmp_path):
     assert rows[0].startswith("epoch,loss,acc") and len(rows) == 4
 
 
+def test_cosine_lr_schedule_per_epoch(tmp_path):
+    arrays, info = _digits(96)
+    model = models.MLP(in_features=64, out_features=10, hidden=(16,))
+    tr = SupervisedTrainer(model, lr=0.01, epochs=4, batch_size=32, progress=False,
+                           lr_schedule="cosine")
+    seen = []
+    step = tr.train_step
+
+    def spy(batch):
+        seen.append((tr.epoch, tr.optimizer.param_groups[0]["lr"]))
+        return step(batch)
+
+    tr.train_step = spy
+    tr.fit(arrays)
+    by_epoch = dict(seen)
+    assert sorted(by_epoch) == [0, 1, 2, 3]
+    for e, lr in by_epoch.items():
+        assert lr == pytest.approx(0.01 * (1 + np.cos(np.pi * e / 4)) / 2)
+    assert by_epoch[0] == pytest.approx(0.01) and by_epoch[3] < by_epoch[2] < by_epoch[1]
+    with pytest.raises(ValueError, match="lr_schedule"):
+        SupervisedTrainer(model, lr_schedule="step")
+
+
 def test_lstm_regressor_learns():
     (x, y), info = recipes.load_data("airline")
     assert x.shape[1:] == (3, 1) and y.shape[1:] == (1,)
