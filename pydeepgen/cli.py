@@ -77,14 +77,19 @@ def _train(args):
         pdg.set_num_threads(args.threads)
     kw = dict(checkpoint_every=args.checkpoint_every, log_format=args.log_format,
               progress=not args.quiet, plot_every=args.checkpoint_every or 1)
+    if args.lr_schedule != "constant":
+        kw["lr_schedule"] = args.lr_schedule
     if args.model in ("gan", "cgan", "dcgan"):
-        if args.lr_schedule != "constant":
-            raise CLIError(f"--lr-schedule applies to mlp, cnn and lstm, not {args.model!r}")
         kw.update(loss=args.loss, d_steps=args.d_steps, label_smoothing=args.label_smoothing,
                   instance_noise=args.instance_noise, ema_decay=args.ema,
                   score_every=args.score_every, score_n=args.score_n,
                   score_protocol=args.score_protocol,
                   sample_every=args.checkpoint_every)
+        if args.d_dropout:
+            if args.model == "dcgan" or not 0.0 < args.d_dropout < 1.0:
+                raise CLIError(f"--d-dropout must be in (0, 1) and applies to gan and cgan, got "
+                               f"{args.d_dropout} for {args.model!r}")
+            kw["model_overrides"] = {"d_dropout": args.d_dropout}
         if args.lr_g is not None:
             kw["lr_g"] = args.lr_g
         if args.lr_d is not None:
@@ -93,11 +98,9 @@ def _train(args):
         if any(getattr(args, k) not in (None, d) for k, d in (
                 ("loss", "bce"), ("d_steps", 1), ("lr_g", None), ("lr_d", None), ("ema", None),
                 ("label_smoothing", 0.0), ("instance_noise", 0.0), ("score_every", 0),
-                ("score_protocol", "clean"))):
+                ("score_protocol", "clean"), ("d_dropout", 0.0))):
             raise CLIError(f"GAN options (--loss, --d-steps, --lr-g, ...) do not apply to "
                            f"{args.model!r}")
-        if args.lr_schedule != "constant":
-            kw["lr_schedule"] = args.lr_schedule
         dropout = getattr(args, "dropout", None)  # the option comes with cli_generative
         if dropout is not None:
             if not 0.0 <= dropout < 1.0:
@@ -149,7 +152,7 @@ def _configure_train(p):
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     p.add_argument("--lr-schedule", choices=("constant", "cosine"), default="constant",
-                   help="mlp/cnn/lstm: constant learning rate, or cosine decay to 0 over the run")
+                   help="constant learning rate, or cosine decay to 0 over the run")
     g = p.add_argument_group("GAN options")
     g.add_argument("--loss", choices=("bce", "saturating", "lsgan", "hinge"), default="bce")
     g.add_argument("--d-steps", type=int, default=1, help="discriminator steps per G step")
@@ -158,6 +161,8 @@ def _configure_train(p):
     g.add_argument("--label-smoothing", type=float, default=0.0)
     g.add_argument("--instance-noise", type=float, default=0.0)
     g.add_argument("--ema", type=float, default=None, help="EMA decay of generator weights")
+    g.add_argument("--d-dropout", type=float, default=0.0,
+                   help="dropout after the MLP discriminator's hidden layers (gan, cgan)")
     g.add_argument("--score-every", type=int, default=0,
                    help="MNIST FID/TVD every N epochs (28x28 MNIST GANs)")
     g.add_argument("--score-n", type=int, default=1000)

@@ -119,6 +119,8 @@ def _train_generative(args):
               score_n=args.score_n, grad_clip=args.grad_clip)
     if args.ema is not None:
         kw["ema_decay"] = args.ema
+    if args.lr_schedule != "constant":
+        kw["lr_schedule"] = args.lr_schedule
     if args.sampler is not None:
         kw["sampler"] = args.sampler
     if args.steps is not None:

@@ -127,7 +127,8 @@ def test_cli_train_and_sample_errors(tmp_path, capsys):
 
     out = tmp_path / "ae"
     assert cli.main(["train", "ae", "--dataset", "digits", "--limit", "128", "--epochs", "1",
-                     "--latent-dim", "2", "--out", str(out), "--quiet", "--threads", "1"]) == 0
+                     "--latent-dim", "2", "--out", str(out), "--quiet", "--threads", "1",
+                     "--lr-schedule", "cosine"]) == 0
     assert "latent.png" in capsys.readouterr().out
     assert (out / "latent.png").is_file()
     assert cli.main(["sample", str(out / "checkpoint.safetensors")]) == 1

@@ -244,16 +244,18 @@ def test_checkpoint_errors(tmp_path):
     assert load_checkpoint(ok)["n"] == 1
 
 
-def _make_gan_trainer(out_dir, epochs, callbacks=()):
+def _make_gan_trainer(out_dir, epochs, callbacks=(), **kw):
     pdg.manual_seed(11)
     gan = models.GAN(data_dim=64, data_shape=(1, 8, 8), latent_dim=8, g_hidden=(16,),
                      d_hidden=(16,), d_dropout=0.3)  # dropout: the default RNG matters too
     return GANTrainer(gan, epochs=epochs, batch_size=24, seed=5, out_dir=out_dir,
-                      progress=False, callbacks=callbacks, n_samples=4)
+                      progress=False, callbacks=callbacks, n_samples=4, **kw)
 
 
 def _state_arrays(tr):
     out = _params(tr.gan)
+    if tr.ema is not None:
+        out.update({f"ema.{k}": v for k, v in _params(tr.ema).items()})
     for name, opt in tr.optimizers.items():
         for i, st in opt.state_dict()["state"].items():
             for k, v in st.items():
@@ -280,9 +282,13 @@ def test_resume_bit_for_bit(tmp_path):
     assert [json.loads(ln)["epoch"] for ln in log] == [1, 2, 3, 4]
 
 
-def test_interrupt_mid_epoch_then_resume(tmp_path):
+@pytest.mark.parametrize("schedule", [None, "cosine"])
+def test_interrupt_mid_epoch_then_resume(tmp_path, schedule):
+    # cosine: the resumed run must restart from the initial rates, not the decayed ones the
+    # checkpointed optimizers hold
     arrays, _ = _digits(100)
-    full = _make_gan_trainer(tmp_path / "full", 3)
+    kw = dict(lr_schedule=schedule, ema_decay=0.9)
+    full = _make_gan_trainer(tmp_path / "full", 3, **kw)
     full.fit(arrays[:1])
     want = _state_arrays(full)
 
@@ -290,14 +296,17 @@ def test_interrupt_mid_epoch_then_resume(tmp_path):
         if event == "step" and trainer.global_step == 7:
             raise KeyboardInterrupt
 
-    run = _make_gan_trainer(tmp_path / "run", 3, callbacks=[stop_at_7])
+    run = _make_gan_trainer(tmp_path / "run", 3, callbacks=[stop_at_7], **kw)
     run.fit(arrays[:1])
     assert run.interrupted and run.epoch == 1 and run.global_step == 7
     saved = load_checkpoint(tmp_path / "run" / "checkpoint.safetensors")
     assert saved["loop"]["global_step"] == 7 and saved["loop"]["batch_index"] == 2
-    resumed = _make_gan_trainer(tmp_path / "run", 3)
+    resumed = _make_gan_trainer(tmp_path / "run", 3, **kw)
     resumed.fit(arrays[:1], resume=True)
     assert not resumed.interrupted and resumed.global_step == full.global_step
+    if schedule:
+        assert resumed.opt_g.param_groups[0]["lr"] == pytest.approx(
+            2e-4 * (1 + np.cos(np.pi * 2 / 3)) / 2)
     _assert_same(_state_arrays(resumed), want)
     assert [h["g_loss"] for h in resumed.history] == [h["g_loss"] for h in full.history]
 

@@ -1,7 +1,5 @@
 """Trainer for classifiers and regressors."""
 
-import math
-
 import numpy as np
 
 from ..metrics.classification import accuracy as _accuracy
@@ -94,21 +92,14 @@ class SupervisedTrainer(Trainer):
         optimizer: an optimizer, or None to build ``optimizer_name`` with ``lr``.
         val_data: optional (inputs, targets) evaluated after each epoch (``val_loss``,
             ``val_acc`` / ``val_rmse`` in the log).
-        lr_schedule: None (constant) or "cosine": epoch e trains at
-            ``lr * (1 + cos(pi * e / epochs)) / 2``. A function of the epoch only, so a resumed
-            run continues on the same schedule.
         other keyword arguments: see :class:`Trainer`.
     """
 
     def __init__(self, model, loss="cross_entropy", task="classification", optimizer=None,
-                 optimizer_name="adam", lr=1e-3, val_data=None, lr_schedule=None, **kwargs):
+                 optimizer_name="adam", lr=1e-3, val_data=None, **kwargs):
         super().__init__(**kwargs)
         if task not in ("classification", "regression"):
             raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
-        if lr_schedule not in (None, "constant", "cosine"):
-            raise ValueError(f"lr_schedule must be None, 'constant' or 'cosine', got "
-                             f"{lr_schedule!r}")
-        self.lr_schedule = None if lr_schedule == "constant" else lr_schedule
         self.model = model
         self.loss = loss
         self.loss_fn = _loss_fn(loss)
@@ -117,21 +108,10 @@ class SupervisedTrainer(Trainer):
         self.modules = {"model": model}
         self.optimizers = {"optimizer": self.optimizer}
         self.val_data = val_data
-        self.base_lrs = [g["lr"] for g in self.optimizer.param_groups]
-
-    def epoch_lr_factor(self, epoch):
-        """The learning-rate multiplier of (0-based) ``epoch`` under ``lr_schedule``."""
-        if self.lr_schedule == "cosine":
-            return 0.5 * (1.0 + math.cos(math.pi * epoch / max(1, self.epochs)))
-        return 1.0
 
     def train_step(self, batch):
         x, y = batch[0], batch[1]
         self.model.train()
-        if self.lr_schedule is not None:
-            f = self.epoch_lr_factor(self.epoch)
-            for g, base in zip(self.optimizer.param_groups, self.base_lrs):
-                g["lr"] = base * f
         self.optimizer.zero_grad()
         out = self.model(x)
         loss = self.loss_fn(out, _prepare_target(self.loss, out, y))

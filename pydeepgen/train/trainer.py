@@ -81,12 +81,21 @@ class Trainer:
             cleanly (checkpoint saved).
         meta: JSON-able dict stored in checkpoints (e.g. the dataset, for ``pydeepgen eval``).
         plot_every: redraw ``losses.png`` every this many epochs (and at the end).
+        lr_schedule: None (constant) or "cosine": every optimizer's learning rate in epoch e
+            is its initial value times ``(1 + cos(pi * e / epochs)) / 2``. A function of the
+            epoch only, so a resumed run continues on the same schedule.
     """
 
     def __init__(self, epochs=10, batch_size=64, seed=0, out_dir=None, checkpoint_every=1,
                  log_format="jsonl", progress=True, callbacks=(), drop_last=False, meta=None,
-                 handle_sigint=True, plot_every=1):
+                 handle_sigint=True, plot_every=1, lr_schedule=None):
         import pydeepgen as pdg
+
+        if lr_schedule not in (None, "constant", "cosine"):
+            raise ValueError(f"lr_schedule must be None, 'constant' or 'cosine', got "
+                             f"{lr_schedule!r}")
+        self.lr_schedule = None if lr_schedule == "constant" else lr_schedule
+        self._base_lrs = None
 
         self.epochs = int(epochs)
         self.batch_size = int(batch_size)
@@ -117,6 +126,21 @@ class Trainer:
         self._stop = False
         self._in_step = False
         self.last_checkpoint = None
+
+    # -- learning-rate schedule ------------------------------------------------------------
+    def epoch_lr_factor(self, epoch):
+        """The learning-rate multiplier of (0-based) ``epoch`` under ``lr_schedule``."""
+        if self.lr_schedule == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * epoch / max(1, self.epochs)))
+        return 1.0
+
+    def _apply_lr_schedule(self):
+        if self.lr_schedule is None:
+            return
+        groups = [g for opt in self.optimizers.values() for g in opt.param_groups]
+        f = self.epoch_lr_factor(self.epoch)
+        for g, base in zip(groups, self._base_lrs):
+            g["lr"] = base * f
 
     # -- to implement ----------------------------------------------------------------------
     def train_step(self, batch):
@@ -258,6 +282,9 @@ class Trainer:
         steps = self._steps_per_epoch(n)
         if steps == 0:
             raise ValueError(f"{n} samples make no full batch of {self.batch_size} (drop_last)")
+        if self._base_lrs is None:  # before a resume loads the optimizers' decayed rates
+            self._base_lrs = [g["lr"] for opt in self.optimizers.values()
+                              for g in opt.param_groups]
         if resume:
             self.resume_from(None if resume is True else resume)
             if self._perm is not None and self._perm.shape[0] != n:
@@ -279,6 +306,7 @@ class Trainer:
             while self.epoch < self.epochs:
                 if self._perm is None:
                     self._new_epoch(n)
+                self._apply_lr_schedule()
                 t0 = time.perf_counter()
                 if self.progress:
                     from tqdm.auto import tqdm
