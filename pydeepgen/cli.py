@@ -82,6 +82,7 @@ def _train(args):
     if args.model in ("gan", "cgan", "dcgan"):
         kw.update(loss=args.loss, d_steps=args.d_steps, label_smoothing=args.label_smoothing,
                   instance_noise=args.instance_noise, ema_decay=args.ema,
+                  mode_seeking=args.mode_seeking,
                   score_every=args.score_every, score_n=args.score_n,
                   score_protocol=args.score_protocol,
                   sample_every=args.checkpoint_every)
@@ -98,7 +99,7 @@ def _train(args):
         if any(getattr(args, k) not in (None, d) for k, d in (
                 ("loss", "bce"), ("d_steps", 1), ("lr_g", None), ("lr_d", None), ("ema", None),
                 ("label_smoothing", 0.0), ("instance_noise", 0.0), ("score_every", 0),
-                ("score_protocol", "clean"), ("d_dropout", 0.0))):
+                ("score_protocol", "clean"), ("d_dropout", 0.0), ("mode_seeking", 0.0))):
             raise CLIError(f"GAN options (--loss, --d-steps, --lr-g, ...) do not apply to "
                            f"{args.model!r}")
         dropout = getattr(args, "dropout", None)  # the option comes with cli_generative
@@ -161,6 +162,8 @@ def _configure_train(p):
     g.add_argument("--label-smoothing", type=float, default=0.0)
     g.add_argument("--instance-noise", type=float, default=0.0)
     g.add_argument("--ema", type=float, default=None, help="EMA decay of generator weights")
+    g.add_argument("--mode-seeking", type=float, default=0.0,
+                   help="weight of the mode-seeking diversity term in the generator loss")
     g.add_argument("--d-dropout", type=float, default=0.0,
                    help="dropout after the MLP discriminator's hidden layers (gan, cgan)")
     g.add_argument("--score-every", type=int, default=0,

@@ -31,7 +31,8 @@ _GEN_OPTS = {"arch": None, "latent_dim": None, "conditional": False, "timesteps"
              "no_attention": False, "dropout": None, "grad_clip": None, "sampler": None,
              "steps": None}
 _GAN_ONLY = (("loss", "bce"), ("d_steps", 1), ("lr_g", None), ("lr_d", None),
-             ("label_smoothing", 0.0), ("instance_noise", 0.0))
+             ("label_smoothing", 0.0), ("instance_noise", 0.0), ("d_dropout", 0.0),
+             ("mode_seeking", 0.0), ("score_protocol", "clean"))
 
 
 def _extend_choices(parser, dest, extra):

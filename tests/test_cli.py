@@ -30,7 +30,7 @@ def _log(out):
 
 
 @pytest.mark.parametrize("model,dataset,extra", [
-    ("gan", "digits", []),
+    ("gan", "digits", ["--mode-seeking", "1"]),
     ("gan", "gaussian", []),
     ("gan", "line", ["--loss", "lsgan", "--lr-schedule", "cosine"]),
     ("cgan", "digits", ["--d-dropout", "0.3"]),
@@ -110,6 +110,7 @@ def test_errors_are_one_line(tmp_path, capsys):
          "GAN options"),
         (["train", "lstm", "--dropout", "0.2"], 1, "do not apply"),
         (["train", "dcgan", "--d-dropout", "0.2"], 1, "--d-dropout"),
+        (["train", "vae", "--mode-seeking", "1"], 1, "GAN options"),
         (["train", "cnn", "--dropout", "1.5", "--dataset", "digits"], 1, "--dropout"),
         (["train", "gan", "--epochs", "0"], 1, "positive"),
         (["sample", str(tmp_path / "missing.safetensors")], 1, "does not exist"),

@@ -184,6 +184,32 @@ def test_ema_generator():
     assert tr.sampler is tr.ema
 
 
+def test_mode_seeking_term_and_step():
+    from pydeepgen.train.gan import mode_seeking_term
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(6, 1, 3, 3))
+    z = rng.normal(size=(6, 4))
+    xt = pdg.tensor(x, requires_grad=True)
+    t = mode_seeking_term(xt, pdg.tensor(z))
+    ratio = np.abs(x[:3] - x[3:]).mean() / np.abs(z[:3] - z[3:]).mean()
+    assert t.item() == pytest.approx(1 / (ratio + 1e-5), rel=1e-12)
+    t.backward()  # d/dx of 1/(r + eps): pushes the paired images apart
+    sign = np.sign(x[:3] - x[3:])
+    g = -1 / (ratio + 1e-5) ** 2 / np.abs(z[:3] - z[3:]).mean() / x[:3].size
+    np.testing.assert_allclose(xt.grad.numpy()[:3], g * sign, rtol=1e-10)
+    np.testing.assert_allclose(xt.grad.numpy()[3:], -g * sign, rtol=1e-10)
+
+    arrays, _ = _digits(64)
+    pdg.manual_seed(2)
+    gan = models.GAN(data_dim=64, latent_dim=8, g_hidden=(16,), d_hidden=(16,))
+    tr = GANTrainer(gan, epochs=1, batch_size=32, mode_seeking=1.0, progress=False)
+    hist = tr.fit(arrays[:1])
+    assert hist[0]["ms_ratio"] > 0 and np.isfinite(hist[0]["g_loss"])
+    with pytest.raises(ValueError, match="mode_seeking"):
+        GANTrainer(gan, mode_seeking=-1.0)
+
+
 _DATA = Path(os.environ.get("PDG_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 

@@ -19,7 +19,19 @@ from .logs import save_sample_grid
 from .supervised import make_optimizer
 from .trainer import Trainer
 
-__all__ = ["GANTrainer"]
+__all__ = ["GANTrainer", "mode_seeking_term"]
+
+
+def mode_seeking_term(fake, z, eps=1e-5):
+    """Mao et al. (2019)'s mode-seeking regulariser for a generated batch ``fake`` from
+    latents ``z``: the batch's first half is paired with its second half and the term is
+    ``1 / (mean|x1 - x2| / mean|z1 - z2| + eps)``, small when distinct latents give distinct
+    images. Differentiable in ``fake``."""
+    h = fake.shape[0] // 2
+    x1, x2 = fake[:h], fake[h:2 * h]
+    z1, z2 = z[:h].detach(), z[h:2 * h].detach()
+    ratio = (x1 - x2).abs().mean() / (z1 - z2).abs().mean()
+    return 1.0 / (ratio + eps)
 
 
 class GANTrainer(Trainer):
@@ -33,6 +45,9 @@ class GANTrainer(Trainer):
         instance_noise: std of Gaussian noise added to D's inputs (real and fake), decayed
             linearly to 0 over the run.
         ema_decay: keep an EMA of the generator (e.g. 0.999); samples and scores use it.
+        mode_seeking: weight of the mode-seeking term (Mao et al. 2019) added to the generator
+            loss: 1 / (mean|G(z1) - G(z2)| / mean|z1 - z2|) over the two halves of the batch,
+            which penalises distinct latents mapped to near-identical images (0: off).
         n_samples: images in the per-epoch sample grid (fixed noise, its own generator, so
             writing samples never changes the training run).
         sample_every: write ``samples.png`` and ``samples/epoch_XXXX.png`` every this many
@@ -44,6 +59,7 @@ class GANTrainer(Trainer):
 
     def __init__(self, gan, loss="bce", d_steps=1, lr=2e-4, betas=(0.5, 0.999), lr_g=None,
                  lr_d=None, label_smoothing=0.0, instance_noise=0.0, ema_decay=None,
+                 mode_seeking=0.0,
                  n_samples=64, sample_every=1, score_every=0, score_n=1000,
                  score_protocol="clean", data_root=None, **kwargs):
         super().__init__(**kwargs)
@@ -58,6 +74,9 @@ class GANTrainer(Trainer):
         self.d_steps = int(d_steps)
         self.real_label = 1.0 - float(label_smoothing)
         self.instance_noise = float(instance_noise)
+        self.mode_seeking = float(mode_seeking)
+        if self.mode_seeking < 0:
+            raise ValueError(f"mode_seeking must be >= 0, got {mode_seeking}")
         self.opt_g = make_optimizer(gan.generator.parameters(), "adam",
                                     lr_g if lr_g is not None else lr, betas)
         self.opt_d = make_optimizer(gan.discriminator.parameters(), "adam",
@@ -133,11 +152,16 @@ class GANTrainer(Trainer):
                 z = gan.sample_noise(n)
                 if cond:
                     fake_labels = pdg.randint(0, gan.num_classes, (n,))
-                    g_logits = gan.d_logits(self._d_in(gan.generate(z, fake_labels), std),
-                                            fake_labels)
+                    fake = gan.generate(z, fake_labels)
+                    g_logits = gan.d_logits(self._d_in(fake, std), fake_labels)
                 else:
-                    g_logits = gan.d_logits(self._d_in(gan.generate(z), std))
+                    fake = gan.generate(z)
+                    g_logits = gan.d_logits(self._d_in(fake, std))
                 g_loss = gan_losses(self.loss, None, g_logits, "g")
+                if self.mode_seeking and n >= 2:
+                    ms = mode_seeking_term(fake, z)
+                    res["ms_ratio"] = 1.0 / ms.item()
+                    g_loss = g_loss + ms * self.mode_seeking
                 self.opt_g.zero_grad()
                 g_loss.backward()
                 self.opt_g.step()
