@@ -130,9 +130,10 @@ def test_conv2d_vs_numpy_float32_nobias(case):
     _run_conv(case, pdg.float32, "02_im2col", bias=False)
 
 
-# Shapes for the float32 AVX-512 im2col/col2im rows (04_im2col_avx512): stride 1 and 2
-# (vector rows), 3 (scalar fallback), rows of 1, of exactly 16 and of more than 16
-# outputs, padding wider than the window overlap, dilation with stride 2, odd sizes.
+# Shapes for the float32 AVX-512 paths of 04_im2col_avx512 (im2col/col2im rows and the
+# implicit-GEMM forward, taken when K >= 16): stride 1 and 2 (vector rows), 3 (scalar
+# fallback), rows of 1, of exactly 16 and of more than 16 outputs, padding wider than the
+# window overlap, dilation with stride 2, odd sizes, panels spanning several images.
 F32_CASES = CASES + [
     (3, 5, 17, 17, 4, (3, 3), 2, 1, 1, 1),        # DCGAN d2 shape, odd input
     (2, 3, 12, 12, 5, (5, 5), 1, 0, 1, 1),        # LeNet c2 shape (OW = 8)
@@ -145,6 +146,8 @@ F32_CASES = CASES + [
     (1, 2, 4, 4, 2, (2, 2), 2, 3, 1, 1),          # padding bigger than the window
     (2, 3, 13, 40, 2, (3, 4), 2, 1, (2, 1), 1),   # even kernel width, dilated rows
     (2, 2, 9, 23, 3, (5, 5), (1, 2), 2, 1, 1),    # sh != sw
+    (3, 40, 6, 7, 13, (3, 3), 1, 1, 1, 1),        # K = 360, 13 out channels (partial 6-row tile)
+    (7, 3, 5, 6, 8, (3, 3), (2, 1), 1, 1, 1),     # P = 18: 64-column panels span 4 images
 ]
 
 

@@ -348,6 +348,10 @@ template <class T>
 void forward_im2col(Variant v, T* out, const T* x, const T* w, const T* bias,
                     const ConvGeom& g) {
     if (batch_as_one_gemm(g)) return forward_one_pixel(out, x, w, bias, g);
+    if constexpr (std::is_same_v<T, float>) {
+        if (v == Variant::Avx512 && conv_implicit_f32_supported(g))
+            return conv2d_forward_implicit_f32_avx512(out, x, w, bias, g);
+    }
     const int64_t K = g.K(), P = g.P(), Cg = g.Cg(), OCg = g.OCg();
     const Im2colPlan plan(v, g);
     const bool direct = plan.direct;

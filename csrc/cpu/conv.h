@@ -21,7 +21,9 @@
 //                 when an image has few output pixels
 //   04_im2col_avx512   03 with float32 im2col/col2im rows moved by AVX-512
 //                 masked vectors (conv_avx512.cpp; col2im as a per-input-row
-//                 gather); float64 runs 03's loops. Needs cpu_has_avx512().
+//                 gather) and, for K >= 16, an implicit-GEMM forward (B panels
+//                 packed straight from x, no col matrix, bias fused into the
+//                 NCHW write); float64 runs 03's loops. Needs cpu_has_avx512().
 // "auto" = 04_im2col_avx512 on AVX-512 CPUs, else 03_im2col_batched.
 #pragma once
 #include <optional>

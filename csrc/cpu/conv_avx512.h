@@ -25,4 +25,16 @@ void im2col_f32_avx512(const float* x, float* col, const ConvGeom& g, int64_t ld
 // the col entries that im2col would copy it to (zero when none).
 void col2im_f32_avx512(const float* col, float* x, const ConvGeom& g, int64_t ld);
 
+// Forward convolution as an implicit GEMM: per group, out (OCg x N*P) = W (OCg x K)
+// @ col, where col is never materialised: each 64-column B panel (K x 64 flat
+// output pixels, possibly spanning images) is packed straight from x into the
+// GEMM's panel layout and multiplied by the weight (packed once per group) with
+// GEMM rung 04's 6 x 64 micro-kernel; the tile is then written into NCHW with the
+// bias added. Panels are split between threads (each output by exactly one).
+// Args: out (N, OC, OH, OW) overwritten; x (N, C, H, W); w (OC, C/G, KH, KW);
+// bias (OC,) or null. Only when conv_implicit_f32_supported(g).
+bool conv_implicit_f32_supported(const ConvGeom& g);
+void conv2d_forward_implicit_f32_avx512(float* out, const float* x, const float* w,
+                                        const float* bias, const ConvGeom& g);
+
 }  // namespace pdg
