@@ -148,6 +148,7 @@ F32_CASES = CASES + [
     (2, 2, 9, 23, 3, (5, 5), (1, 2), 2, 1, 1),    # sh != sw
     (3, 40, 6, 7, 13, (3, 3), 1, 1, 1, 1),        # K = 360, 13 out channels (partial 6-row tile)
     (7, 3, 5, 6, 8, (3, 3), (2, 1), 1, 1, 1),     # P = 18: 64-column panels span 4 images
+    (2, 3, 9, 30, 4, (3, 4), 2, 1, 1, 1),         # one 32-float span per tap set: 2*14 + 3 = 31
 ]
 
 

@@ -351,6 +351,70 @@ void pack_panel(const float* x, float* bp, const ConvGeom& g, int64_t grp, const
         }
 }
 
+// Fast variant of pack_panel when every run is at most 16 columns and one 32-float
+// input span per (run, c, kh) covers all KW taps: S*(OW-1) + dw*(KW-1) <= 31 (DCGAN d2:
+// 26 + 2, LeNet c2: 7 + 4). The span is loaded once with its out-of-image columns
+// masked to zero (so padding needs no per-tap masks) and each kw tap is one permute of
+// it: KW-fold fewer loads than pack_panel, no mask table.
+inline bool span_packable(const ConvGeom& g) {
+    return g.OW <= 16 && g.sw * (g.OW - 1) + g.dw * (g.KW - 1) <= 31;
+}
+
+template <int S>
+void pack_panel_span(const float* x, float* bp, const ConvGeom& g, int64_t grp, const Run* runs,
+                     int64_t nruns, int64_t cols) {
+    const __m512 zero = _mm512_setzero_ps();
+    const int64_t HW = g.H * g.W, Cg = g.Cg(), KH = g.KH, KW = g.KW, H = g.H, W = g.W;
+    const float* base[kNR];
+    int64_t ih0[kNR];
+    __mmask16 mlo[kNR], mhi[kNR];
+    for (int64_t r = 0; r < nruns; ++r) {
+        // span element e is input column S*ow_s - pw + e
+        const int64_t col0 = S * runs[r].ow_s - g.pw;
+        ih0[r] = runs[r].oh * g.sh - g.ph;
+        base[r] = x + (runs[r].n * g.C + grp * Cg) * HW + ih0[r] * W + col0;
+        const int64_t lo = -col0, hi = W - col0;  // valid e in [lo, hi)
+        mlo[r] = __mmask16(low_bits(hi) & ~low_bits(lo));
+        mhi[r] = __mmask16(low_bits(hi - 16) & ~low_bits(lo - 16));
+    }
+    // Lane l of tap kw reads span element S*l + kw*dw.
+    __m512i idx[kMaxPanelKW];
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int64_t kw = 0; kw < KW; ++kw)
+        idx[kw] = _mm512_add_epi32(_mm512_mullo_epi32(lane, _mm512_set1_epi32(S)),
+                                   _mm512_set1_epi32(int(kw * g.dw)));
+    for (int64_t c = 0; c < Cg; ++c)
+        for (int64_t kh = 0; kh < KH; ++kh) {
+            const int64_t dih = kh * g.dh;
+            const int64_t coff = c * HW + dih * W;
+            float* rows = bp + (c * KH + kh) * KW * kNR;
+            for (int64_t r = 0; r < nruns; ++r) {
+                const Run& u = runs[r];
+                // Full-width stores write garbage past the run, overwritten by the next
+                // run of the same row; a run ending within 16 of the row end would spill
+                // into the next tap's row (already written), so it stores masked.
+                const bool tail = u.d + 16 > kNR;
+                const __mmask16 st = __mmask16(low_bits(u.len));
+                const int64_t ih = ih0[r] + dih;
+                __m512 lo = zero, hi = zero;
+                if (ih >= 0 && ih < H) {
+                    const float* sp = base[r] + coff;
+                    lo = _mm512_maskz_loadu_ps(mlo[r], sp);
+                    if (mhi[r]) hi = _mm512_maskz_loadu_ps(mhi[r], sp + 16);
+                }
+                for (int64_t kw = 0; kw < KW; ++kw) {
+                    const __m512 v = _mm512_permutex2var_ps(lo, idx[kw], hi);
+                    float* dst = rows + kw * kNR + u.d;
+                    if (tail) _mm512_mask_storeu_ps(dst, st, v);
+                    else _mm512_storeu_ps(dst, v);
+                }
+            }
+            for (int64_t kw = 0; kw < KW; ++kw)  // last panel: zero columns (masked: no spill)
+                for (int64_t d = cols; d < kNR; d += 16)
+                    _mm512_mask_storeu_ps(rows + kw * kNR + d, __mmask16(low_bits(kNR - d)), zero);
+        }
+}
+
 template <int S>
 void forward_implicit(float* out, const float* x, const float* w, const float* bias,
                       const ConvGeom& g) {
@@ -365,6 +429,7 @@ void forward_implicit(float* out, const float* x, const float* w, const float* b
     std::vector<int64_t> ow0(size_t(g.KW)), ow1(size_t(g.KW));
     for (int64_t kw = 0; kw < g.KW; ++kw) valid_cols(kw * g.dw - g.pw, g.W, S, g.OW, ow0[kw], ow1[kw]);
     float* apack = abuf.data<float>();
+    const bool span = span_packable(g);
     for (int64_t grp = 0; grp < g.G; ++grp) {
         pack_a<float, kMR>(false, w + grp * OCg * K, K, 0, 0, OCg, K, apack);
         parallel_for(nt, 1, [&](int64_t t0, int64_t t1) {
@@ -378,7 +443,10 @@ void forward_implicit(float* out, const float* x, const float* w, const float* b
                 for (int64_t q = q0; q < q1; ++q) {
                     const int64_t j0 = q * kNR, cols = std::min(kNR, NP - j0);
                     const int64_t nruns = panel_runs(g, j0, cols, runs);
-                    pack_panel<S>(x, bp, g, grp, runs, nruns, cols, ow0.data(), ow1.data());
+                    if (span)
+                        pack_panel_span<S>(x, bp, g, grp, runs, nruns, cols);
+                    else
+                        pack_panel<S>(x, bp, g, grp, runs, nruns, cols, ow0.data(), ow1.data());
                     for (int64_t i = 0; i < mpan; ++i)
                         Kern::full(K, apack + i * kMR * K, bp, ct + i * kMR * kNR, kNR, 1.0f, 0.0f);
                     // Scatter the (OCg x cols) tile into NCHW, adding the bias. Runs of one
