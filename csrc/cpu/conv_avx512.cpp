@@ -191,6 +191,60 @@ void col2im_gather(const float* col, float* x, const ConvGeom& g, int64_t ld) {
     }
 }
 
+// One output row (at most 16 values) reads, over all KW taps, at most 32
+// consecutive input floats: S*(OW-1) + dw*(KW-1) <= 31 (DCGAN d2: 26 + 2,
+// LeNet c2: 7 + 4, UNet 14x14: 13 + 2).
+inline bool span_fits(const ConvGeom& g) {
+    return g.KW <= 16 && g.OW <= 16 && g.sw * (g.OW - 1) + g.dw * (g.KW - 1) <= 31;
+}
+
+// Lane l of tap kw reads span element S*l + kw*dw.
+inline void tap_indices(__m512i* idx, int64_t KW, int64_t S, int64_t dw) {
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int64_t kw = 0; kw < KW; ++kw)
+        idx[kw] = _mm512_add_epi32(_mm512_mullo_epi32(lane, _mm512_set1_epi32(int(S))),
+                                   _mm512_set1_epi32(int(kw * dw)));
+}
+
+// im2col when span_fits(g): the 32-float input span of one output row is loaded
+// once (columns outside [0, W) masked to zero, so padding needs no per-tap masks)
+// and each kw tap's row segment is one permute of it: KW-fold fewer loads than
+// im2col_rows. A row whose 16-wide store stays inside this image's OH*OW block
+// stores full width (the spill past OW is overwritten by the following rows);
+// the last rows store masked.
+template <int S>
+void im2col_span(const float* x, float* col, const ConvGeom& g, int64_t ld) {
+    const __m512 zero = _mm512_setzero_ps();
+    const int64_t HW = g.H * g.W, KW = g.KW, OW = g.OW;
+    const int64_t col0 = -g.pw;  // span element e is input column col0 + e
+    const __mmask16 mlo = __mmask16(low_bits(g.W - col0) & ~low_bits(-col0));
+    const __mmask16 mhi = __mmask16(low_bits(g.W - col0 - 16) & ~low_bits(-col0 - 16));
+    const __mmask16 st = __mmask16(low_bits(OW));
+    __m512i idx[16];
+    tap_indices(idx, KW, S, g.dw);
+    for (int64_t c = 0; c < g.Cg(); ++c)
+        for (int64_t kh = 0; kh < g.KH; ++kh) {
+            float* rows = col + (c * g.KH + kh) * KW * ld;
+            for (int64_t oh = 0; oh < g.OH; ++oh) {
+                const int64_t ih = oh * g.sh - g.ph + kh * g.dh;
+                __m512 lo = zero, hi = zero;
+                if (ih >= 0 && ih < g.H) {
+                    const float* sp = x + c * HW + ih * g.W + col0;
+                    lo = _mm512_maskz_loadu_ps(mlo, sp);
+                    if (mhi) hi = _mm512_maskz_loadu_ps(mhi, sp + 16);
+                }
+                float* dst = rows + oh * OW;
+                if (oh * OW + 16 <= g.OH * OW) {  // the spill stays in this image's rows
+                    for (int64_t kw = 0; kw < KW; ++kw)
+                        _mm512_storeu_ps(dst + kw * ld, _mm512_permutex2var_ps(lo, idx[kw], hi));
+                } else {
+                    for (int64_t kw = 0; kw < KW; ++kw)
+                        _mm512_mask_storeu_ps(dst + kw * ld, st, _mm512_permutex2var_ps(lo, idx[kw], hi));
+                }
+            }
+        }
+}
+
 // Scalar fallback (strides > 2, rows wider than kMaxBlocks * 16).
 void im2col_scalar(const float* x, float* col, const ConvGeom& g, int64_t ld) {
     for (int64_t c = 0; c < g.Cg(); ++c)
@@ -230,6 +284,11 @@ bool vector_rows(const ConvGeom& g) { return (g.sw == 1 || g.sw == 2) && g.OW <=
 
 void im2col_f32_avx512(const float* x, float* col, const ConvGeom& g, int64_t ld) {
     if (!vector_rows(g)) return im2col_scalar(x, col, g, ld);
+    if (span_fits(g)) {
+        if (g.sw == 1) im2col_span<1>(x, col, g, ld);
+        else im2col_span<2>(x, col, g, ld);
+        return;
+    }
     if (g.sw == 1) im2col_rows<1>(x, col, g, ld);
     else im2col_rows<2>(x, col, g, ld);
 }
@@ -356,9 +415,7 @@ void pack_panel(const float* x, float* bp, const ConvGeom& g, int64_t grp, const
 // 26 + 2, LeNet c2: 7 + 4). The span is loaded once with its out-of-image columns
 // masked to zero (so padding needs no per-tap masks) and each kw tap is one permute of
 // it: KW-fold fewer loads than pack_panel, no mask table.
-inline bool span_packable(const ConvGeom& g) {
-    return g.OW <= 16 && g.sw * (g.OW - 1) + g.dw * (g.KW - 1) <= 31;
-}
+inline bool span_packable(const ConvGeom& g) { return span_fits(g); }
 
 template <int S>
 void pack_panel_span(const float* x, float* bp, const ConvGeom& g, int64_t grp, const Run* runs,
@@ -377,12 +434,8 @@ void pack_panel_span(const float* x, float* bp, const ConvGeom& g, int64_t grp, 
         mlo[r] = __mmask16(low_bits(hi) & ~low_bits(lo));
         mhi[r] = __mmask16(low_bits(hi - 16) & ~low_bits(lo - 16));
     }
-    // Lane l of tap kw reads span element S*l + kw*dw.
     __m512i idx[kMaxPanelKW];
-    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    for (int64_t kw = 0; kw < KW; ++kw)
-        idx[kw] = _mm512_add_epi32(_mm512_mullo_epi32(lane, _mm512_set1_epi32(S)),
-                                   _mm512_set1_epi32(int(kw * g.dw)));
+    tap_indices(idx, KW, S, g.dw);
     for (int64_t c = 0; c < Cg; ++c)
         for (int64_t kh = 0; kh < KH; ++kh) {
             const int64_t dih = kh * g.dh;
