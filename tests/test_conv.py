@@ -130,17 +130,47 @@ def test_conv2d_vs_numpy_float32_nobias(case):
     _run_conv(case, pdg.float32, "02_im2col", bias=False)
 
 
+# Shapes for the float32 AVX-512 paths of 04_im2col_avx512 (im2col/col2im rows and the
+# implicit-GEMM forward, taken when K >= 16): stride 1 and 2 (vector rows), 3 (scalar
+# fallback), rows of 1, of exactly 16 and of more than 16 outputs, padding wider than the
+# window overlap, dilation with stride 2, odd sizes, panels spanning several images.
+F32_CASES = CASES + [
+    (3, 5, 17, 17, 4, (3, 3), 2, 1, 1, 1),        # DCGAN d2 shape, odd input
+    (2, 3, 12, 12, 5, (5, 5), 1, 0, 1, 1),        # LeNet c2 shape (OW = 8)
+    (2, 2, 9, 37, 3, (3, 3), 1, 1, 1, 1),         # OW = 37: three 16-lane blocks
+    (2, 2, 7, 70, 3, (3, 5), 2, 2, 1, 1),         # stride 2, OW = 35
+    (1, 3, 11, 33, 2, (3, 3), 2, (0, 1), 1, 1),   # stride 2, OW = 17, W odd
+    (2, 4, 10, 31, 4, (3, 3), 2, 2, (1, 2), 2),   # stride 2 + dilation + groups
+    (2, 2, 6, 16, 3, (3, 3), 1, 1, 1, 1),         # OW = 16 exactly
+    (2, 2, 5, 1, 3, (3, 1), 1, 1, 1, 1),          # one column
+    (1, 2, 4, 4, 2, (2, 2), 2, 3, 1, 1),          # padding bigger than the window
+    (2, 3, 13, 40, 2, (3, 4), 2, 1, (2, 1), 1),   # even kernel width, dilated rows
+    (2, 2, 9, 23, 3, (5, 5), (1, 2), 2, 1, 1),    # sh != sw
+    (3, 40, 6, 7, 13, (3, 3), 1, 1, 1, 1),        # K = 360, 13 out channels (partial 6-row tile)
+    (7, 3, 5, 6, 8, (3, 3), (2, 1), 1, 1, 1),     # P = 18: 64-column panels span 4 images
+    (2, 3, 9, 30, 4, (3, 4), 2, 1, 1, 1),         # one 32-float span per tap set: 2*14 + 3 = 31
+]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("case", F32_CASES)
+def test_conv2d_float32_vs_numpy(case, variant):
+    """float32 runs the AVX-512 row kernels of 04 (float64 always takes the scalar loops)."""
+    _run_conv(case, pdg.float32, variant)
+
+
 @pytest.mark.parametrize("threads", [1, 2])
 def test_conv2d_threads_batch_split(threads):
     prev = pdg.get_num_threads()
     pdg.set_num_threads(threads)
     try:
-        for v in ("02_im2col", "03_im2col_batched"):
+        for v in VARIANTS[1:]:
             _run_conv((5, 4, 9, 9, 6, (3, 3), 1, 1, 1, 2), pdg.float64, v)
             _run_conv((1, 4, 9, 9, 6, (3, 3), 2, 1, 1, 1), pdg.float64, v)  # N < threads
             # P = 256 output pixels: 03 puts 2 images per GEMM, so N = 5 ends with a
             # partial (single-image) batch in each thread's chunk
             _run_conv((5, 3, 16, 16, 4, (3, 3), 1, 1, 1, 1), pdg.float64, v)
+            _run_conv((5, 3, 16, 16, 4, (3, 3), 2, 1, 1, 1), pdg.float32, v)
     finally:
         pdg.set_num_threads(prev)
 
@@ -209,6 +239,21 @@ def test_conv_transpose2d_vs_numpy(case, variant):
     np.testing.assert_allclose(y.numpy(), ref, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("case", T_CASES)
+def test_conv_transpose2d_float32_vs_numpy(case, variant):
+    N, Cin, H, W, Cout, k, s, p, op, g, d = case
+    x = rng.standard_normal((N, Cin, H, W))
+    w = rng.standard_normal((Cin, Cout // g, k, k))
+    b = rng.standard_normal(Cout)
+    ref = _np_conv_transpose(x, w, b, s, p, op, g, d)
+    ctx = pdg.kernels.use("conv", variant) if hasattr(pdg, "kernels") else _use(variant)
+    with ctx:
+        y = F.conv_transpose2d(_t(x, pdg.float32, grad=False), _t(w, pdg.float32, grad=False),
+                               _t(b, pdg.float32, grad=False), s, p, op, g, d)
+    np.testing.assert_allclose(y.numpy(), ref, rtol=1e-4, atol=1e-4)
+
+
 def test_conv2d_gradcheck_float64():
     x = _t(rng.standard_normal((2, 4, 5, 4)))
     w = _t(rng.standard_normal((6, 2, 3, 2)))
@@ -256,6 +301,27 @@ def test_conv_vs_torch():
         for a, e in ((py, ty), (px.grad, tx.grad), (pw.grad, tw.grad), (pb.grad, tb.grad)):
             np.testing.assert_allclose(a.detach().numpy(), e.detach().numpy(), rtol=1e-10, atol=1e-10)
 
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_conv_float32_vs_torch(variant):
+    """float32 (the AVX-512 rows of 04) against torch on DCGAN/LeNet/UNet-like shapes."""
+    torch = pytest.importorskip("torch")
+    tF = torch.nn.functional
+    for (N, Cc, H, W, OC, k, s, p) in [(4, 8, 14, 14, 16, (3, 3), 2, 1),
+                                       (3, 6, 12, 12, 16, (5, 5), 1, 0),
+                                       (2, 8, 15, 15, 8, (3, 3), 1, 1)]:
+        x, w, b = (rng.standard_normal(sh).astype(np.float32) for sh in ((N, Cc, H, W), (OC, Cc) + k, (OC,)))
+        tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+        px, pw, pb = (_t(a, pdg.float32) for a in (x, w, b))
+        ty = tF.conv2d(tx, tw, tb, s, p)
+        with pdg.kernels.use("conv", variant) if hasattr(pdg, "kernels") else _use(variant):
+            py = F.conv2d(px, pw, pb, s, p)
+            dy = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+            py.backward(pdg.tensor(dy))
+        ty.backward(torch.tensor(dy))
+        for a, e in ((py, ty), (px.grad, tx.grad), (pw.grad, tw.grad), (pb.grad, tb.grad)):
+            np.testing.assert_allclose(a.detach().numpy(), e.detach().numpy(), rtol=1e-4, atol=1e-3)
 
 def test_conv_errors():
     x = pdg.randn(2, 4, 5, 5)
@@ -327,8 +393,16 @@ def test_kernel_registry():
     if not hasattr(pdg, "kernels"):
         pytest.skip("pydeepgen.kernels not merged yet")
     names = [v.name for v in pdg.kernels.list("conv")]
-    assert names == ["01_reference", "02_im2col", "03_im2col_batched"]
-    assert pdg.kernels.current("conv") == "03_im2col_batched"
+    assert names == ["01_reference", "02_im2col", "03_im2col_batched", "04_im2col_avx512"]
+    best = "04_im2col_avx512" if "04_im2col_avx512" in VARIANTS else "03_im2col_batched"
+    assert pdg.kernels.current("conv") == best
     with pdg.kernels.use("conv", "01_reference"):
         assert pdg.kernels.current("conv") == "01_reference"
-    assert pdg.kernels.current("conv") == "03_im2col_batched"
+    assert pdg.kernels.current("conv") == best
+
+
+def test_avx512_variant_unsupported_raises():
+    if "04_im2col_avx512" in VARIANTS:
+        pytest.skip("this CPU has AVX-512")
+    with pytest.raises(ValueError, match="not supported by this CPU"):
+        C.set_conv_variant("04_im2col_avx512")

@@ -17,9 +17,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
+#include "core/cpu_features.h"
 #include "core/dtype.h"
 #include "core/parallel.h"
+#include "cpu/conv_avx512.h"
 #include "cpu/gemm/gemm.h"
 
 namespace pdg {
@@ -53,7 +56,7 @@ ConvGeom make_conv_geom(const std::string& op, int64_t N, int64_t C, int64_t H, 
 
 namespace {
 
-enum class Variant { Reference, Im2col, Batched };
+enum class Variant { Reference, Im2col, Batched, Avx512 };
 
 std::string& forced_variant() {
     static std::string v = "auto";
@@ -62,11 +65,17 @@ std::string& forced_variant() {
 
 Variant resolve(const std::string& requested) {
     const std::string& v = requested.empty() ? forced_variant() : requested;
-    if (v == "auto" || v == "03_im2col_batched") return Variant::Batched;
+    if (v == "auto") return cpu_has_avx512() ? Variant::Avx512 : Variant::Batched;
+    if (v == "04_im2col_avx512") {
+        if (!cpu_has_avx512())
+            throw ValueError("conv: variant '04_im2col_avx512' is not supported by this CPU");
+        return Variant::Avx512;
+    }
+    if (v == "03_im2col_batched") return Variant::Batched;
     if (v == "02_im2col") return Variant::Im2col;
     if (v == "01_reference") return Variant::Reference;
     throw ValueError(str("conv: unknown variant '", v,
-                         "' (known: auto, 01_reference, 02_im2col, 03_im2col_batched)"));
+                         "' (known: auto, 01_reference, 02_im2col, 03_im2col_batched, 04_im2col_avx512)"));
 }
 
 // Chunks of images: one per thread when there are at least as many images
@@ -182,6 +191,26 @@ void col2im_add(const T* col, T* x, const ConvGeom& g, int64_t ld) {
     }
 }
 
+// im2col / col2im_add of the rung: 04 moves float32 rows with AVX-512 masked
+// vectors (conv_avx512.cpp); float64 and the other rungs use the loops above.
+template <class T>
+void im2col_v(Variant v, const T* x, T* col, const ConvGeom& g, int64_t ld) {
+    if constexpr (std::is_same_v<T, float>) {
+        if (v == Variant::Avx512) return im2col_f32_avx512(x, col, g, ld);
+    }
+    im2col(x, col, g, ld);
+}
+
+// x (Cg, H, W) = col2im(col), overwritten.
+template <class T>
+void col2im_v(Variant v, const T* col, T* x, const ConvGeom& g, int64_t ld) {
+    if constexpr (std::is_same_v<T, float>) {
+        if (v == Variant::Avx512) return col2im_f32_avx512(col, x, g, ld);
+    }
+    std::fill(x, x + g.Cg() * g.H * g.W, T(0));
+    col2im_add(col, x, g, ld);
+}
+
 // A 1x1 stride-1 unpadded conv reads x[n,g] as its col matrix directly.
 bool is_pointwise(const ConvGeom& g) {
     return g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 &&
@@ -277,7 +306,7 @@ constexpr int64_t kTargetCols = 512;
 constexpr int64_t kMaxWs = int64_t(1) << 21;  // elements (8 MiB of float32)
 
 int64_t images_per_gemm(Variant v, const ConvGeom& g, int64_t chunk) {
-    if (v != Variant::Batched || is_pointwise(g)) return 1;
+    if (v == Variant::Im2col || is_pointwise(g)) return 1;
     const int64_t P = std::max<int64_t>(g.P(), 1);
     int64_t B = (kTargetCols + P - 1) / P;
     B = std::min(B, std::max<int64_t>(1, kMaxWs / std::max<int64_t>(g.K() * P, 1)));
@@ -319,6 +348,10 @@ template <class T>
 void forward_im2col(Variant v, T* out, const T* x, const T* w, const T* bias,
                     const ConvGeom& g) {
     if (batch_as_one_gemm(g)) return forward_one_pixel(out, x, w, bias, g);
+    if constexpr (std::is_same_v<T, float>) {
+        if (v == Variant::Avx512 && conv_implicit_f32_supported(g))
+            return conv2d_forward_implicit_f32_avx512(out, x, w, bias, g);
+    }
     const int64_t K = g.K(), P = g.P(), Cg = g.Cg(), OCg = g.OCg();
     const Im2colPlan plan(v, g);
     const bool direct = plan.direct;
@@ -334,7 +367,7 @@ void forward_im2col(Variant v, T* out, const T* x, const T* w, const T* bias,
                 const T* B_ = x + (n0 * g.C + grp * Cg) * g.H * g.W;
                 if (!direct) {
                     for (int64_t i = 0; i < nb; ++i)
-                        im2col(x + ((n0 + i) * g.C + grp * Cg) * g.H * g.W, col + i * P, g, ld);
+                        im2col_v(v, x + ((n0 + i) * g.C + grp * Cg) * g.H * g.W, col + i * P, g, ld);
                     B_ = col;
                 }
                 if (nb == 1) {  // straight into out[n0, group]
@@ -396,8 +429,7 @@ void backward_input_im2col(Variant v, T* dx, const T* dy, const T* w, const Conv
                 gemm<T>(true, false, K, ld, OCg, T(1), wg, K, dyg, ld, T(0), dcol, ld);
                 for (int64_t i = 0; i < nb; ++i) {
                     T* dxg = dx + ((n0 + i) * g.C + grp * Cg) * g.H * g.W;
-                    std::fill(dxg, dxg + Cg * g.H * g.W, T(0));
-                    col2im_add(dcol + i * P, dxg, g, ld);
+                    col2im_v(v, dcol + i * P, dxg, g, ld);
                 }
             }
         }
@@ -412,9 +444,13 @@ void channel_sum(T* out, const T* t, int64_t N, int64_t Ch, int64_t HW) {
             double acc = 0;
             for (int64_t n = 0; n < N; ++n) {
                 const T* p = t + (n * Ch + c) * HW;
-                T s = 0;
-                for (int64_t i = 0; i < HW; ++i) s += p[i];
-                acc += double(s);
+                // 8 independent partial sums: one chain would cost an add latency per element
+                T s[8] = {};
+                int64_t i = 0;
+                for (; i + 8 <= HW; i += 8)
+                    for (int j = 0; j < 8; ++j) s[j] += p[i + j];
+                for (; i < HW; ++i) s[0] += p[i];
+                acc += double((s[0] + s[4]) + (s[1] + s[5])) + double((s[2] + s[6]) + (s[3] + s[7]));
             }
             out[c] = T(acc);
         }
@@ -448,7 +484,7 @@ void backward_weight_im2col(Variant v, T* dw, const T* dy, const T* x, const Con
                 const T* B_ = xg;
                 if (!direct) {
                     for (int64_t i = 0; i < nb; ++i)
-                        im2col(x + ((n0 + i) * g.C + grp * Cg) * g.H * g.W, col + i * P, g, ld);
+                        im2col_v(v, x + ((n0 + i) * g.C + grp * Cg) * g.H * g.W, col + i * P, g, ld);
                     B_ = col;
                 }
                 const T* dyg = dy + (n0 * g.OC + grp * OCg) * P;
@@ -647,7 +683,9 @@ std::vector<std::tuple<std::string, std::string, bool>> conv_variants() {
              true},
             {"03_im2col_batched",
              "02 with several images' columns in one GEMM when an image has few output pixels",
-             true}};
+             true},
+            {"04_im2col_avx512", "03 with AVX-512 masked-vector im2col/col2im rows (float32)",
+             cpu_has_avx512()}};
 }
 
 void set_conv_variant(const std::string& name) {
@@ -659,7 +697,8 @@ std::string get_conv_variant() {
     switch (resolve("")) {
         case Variant::Reference: return "01_reference";
         case Variant::Im2col: return "02_im2col";
-        default: return "03_im2col_batched";
+        case Variant::Batched: return "03_im2col_batched";
+        default: return "04_im2col_avx512";
     }
 }
 

@@ -17,7 +17,14 @@
 //                 spread over threads (each thread's GEMM then runs on one
 //                 core); a 1x1/stride-1/no-pad conv skips im2col entirely
 //               (a batch with one output pixel per image is one GEMM)
-// "auto" = 02_im2col.
+//   03_im2col_batched  02 with B images' columns side by side in one GEMM
+//                 when an image has few output pixels
+//   04_im2col_avx512   03 with float32 im2col/col2im rows moved by AVX-512
+//                 masked vectors (conv_avx512.cpp; col2im as a per-input-row
+//                 gather) and, for K >= 16, an implicit-GEMM forward (B panels
+//                 packed straight from x, no col matrix, bias fused into the
+//                 NCHW write); float64 runs 03's loops. Needs cpu_has_avx512().
+// "auto" = 04_im2col_avx512 on AVX-512 CPUs, else 03_im2col_batched.
 #pragma once
 #include <optional>
 #include <string>
