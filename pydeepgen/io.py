@@ -49,7 +49,9 @@ def _version():
 
 def _as_array(t):
     a = t.detach().numpy() if isinstance(t, Tensor) else np.asarray(t)
-    return np.ascontiguousarray(a)
+    # not np.ascontiguousarray: it turns a 0-d array (BatchNorm's num_batches_tracked) into
+    # shape (1,), and the checkpoint would no longer load into the module it came from
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
 
 
 def _digest(arrays):

@@ -35,6 +35,8 @@ def _trained():
 def test_state_dict_roundtrip(tmp_path):
     m = _model()
     m.register_buffer("steps", pdg.tensor([7]))
+    m.register_buffer("count", pdg.tensor(5))  # 0-d, like BatchNorm's num_batches_tracked
+    m.register_buffer("strided", pdg.randn(3, 4).t())  # non-contiguous
     path = tmp_path / "m.safetensors"
     io.save(m.state_dict(), path, metadata={"run": "abc"})
     sd = io.load(path)
@@ -44,8 +46,11 @@ def test_state_dict_roundtrip(tmp_path):
         np.testing.assert_array_equal(sd[k].numpy(), v.numpy())
     m2 = _model()
     m2.register_buffer("steps", pdg.tensor([0]))
+    m2.register_buffer("count", pdg.tensor(0))
+    m2.register_buffer("strided", pdg.zeros(4, 3))
     m2.load_state_dict(sd)
-    assert m2.steps.tolist() == [7]
+    assert m2.steps.tolist() == [7] and m2.count.shape == () and m2.count.item() == 5
+    np.testing.assert_array_equal(m2.strided.numpy(), m.strided.numpy())
     meta = io.load_metadata(path)
     assert meta["run"] == "abc" and meta["pydeepgen.version"] == pdg.__version__
 

@@ -308,6 +308,28 @@ def test_resume_bit_for_bit(tmp_path):
     assert [json.loads(ln)["epoch"] for ln in log] == [1, 2, 3, 4]
 
 
+def test_dcgan_resume_keeps_batchnorm_counters(tmp_path):
+    # BatchNorm's 0-d num_batches_tracked must come back 0-d, or the resumed model rejects it
+    arrays, _ = _digits(64)
+
+    def make(epochs):
+        pdg.manual_seed(3)
+        d = models.DCGAN(image_size=8, g_features=8, d_features=8, latent_dim=8)
+        return GANTrainer(d, epochs=epochs, batch_size=32, progress=False, seed=1,
+                          out_dir=tmp_path, n_samples=4)
+
+    first = make(1)
+    first.fit(arrays[:1])
+    bn = {k: v for k, v in first.gan.state_dict().items() if k.endswith("num_batches_tracked")}
+    assert bn and all(tuple(v.shape) == () for v in bn.values())
+    resumed = make(2)
+    resumed.fit(arrays[:1], resume=True)
+    assert resumed.epoch == 2
+    for k, v in resumed.gan.state_dict().items():
+        if k.endswith("num_batches_tracked"):
+            assert tuple(v.shape) == () and int(v.item()) == 2 * int(bn[k].item())
+
+
 @pytest.mark.parametrize("schedule", [None, "cosine"])
 def test_interrupt_mid_epoch_then_resume(tmp_path, schedule):
     # cosine: the resumed run must restart from the initial rates, not the decayed ones the

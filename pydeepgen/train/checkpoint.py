@@ -90,7 +90,7 @@ def save_checkpoint(state, path):
     out = {}
     for k, v in tensors.items():
         if isinstance(v, np.ndarray):
-            v = pdg.from_numpy(np.ascontiguousarray(v))
+            v = pdg.from_numpy(v if v.flags.c_contiguous else np.ascontiguousarray(v))  # keeps 0-d
         out[k] = v.detach().contiguous()
     blob = json.dumps({"format": FORMAT, "tree": tree})
     path = Path(path)
