@@ -294,18 +294,19 @@ def _eval(args):
             raise CLIError(f"{args.checkpoint} does not say which dataset it was trained on")
         test, info = load_data(data["dataset"], data_root, train=False)
         if data["dataset"] == "airline":
-            import numpy as np
-
+            from .datasets import airline_passengers
             from .metrics import rmse
+            from .train.recipes import airline_to_passengers
 
             if metric != "rmse":
                 raise CLIError("the LSTM regressor is scored with --metric rmse")
             with pdg.no_grad():
                 pred = model(pdg.from_numpy(test[0])).numpy()[:, 0]
-            span = info["scale_max"] - info["scale_min"]
-            pred_p = pred * span + info["scale_min"]
-            true_p = test[1][:, 0] * span + info["scale_min"]
-            last_p = test[0][:, -1, 0] * span + info["scale_min"]
+            if data.get("scaling") != "logratio" or len(info["target_months"]) != len(pred):
+                raise CLIError(f"{args.checkpoint} was trained on other airline windows "
+                               f"(an older pydeepgen?); train it again")
+            pred_p, true_p, last_p = airline_to_passengers(pred, info,
+                                                           airline_passengers().numpy())
             print(f"test RMSE {rmse(pred_p, true_p):.2f} passengers (thousands); persistence "
                   f"baseline {rmse(last_p, true_p):.2f}; {len(true_p)} test months")
             return 0

@@ -99,10 +99,19 @@ def test_cosine_lr_schedule_per_epoch(tmp_path):
 
 def test_lstm_regressor_learns():
     (x, y), info = recipes.load_data("airline")
-    assert x.shape[1:] == (3, 1) and y.shape[1:] == (1,)
+    assert x.shape[1:] == (12, 1) and y.shape[1:] == (1,)
+    # the scaling inverts exactly: the true targets come back as the series' passengers
+    from pydeepgen.datasets import airline_passengers
+
+    series = airline_passengers().numpy().astype(np.float64)
+    pred_p, true_p, last_p = recipes.airline_to_passengers(y[:, 0], info, series)
+    np.testing.assert_allclose(pred_p, true_p, rtol=1e-5)
+    np.testing.assert_allclose(true_p, series[12: 12 + len(y)])
+    np.testing.assert_allclose(last_p, series[11: 11 + len(y)])
+    assert np.abs(x).max() == pytest.approx(1.0) and np.all(x[:, -1, 0] == 0)
     pdg.manual_seed(0)
     model = models.LSTMRegressor(hidden_size=8)
-    tr = SupervisedTrainer(model, loss="mse", task="regression", epochs=15, batch_size=16,
+    tr = SupervisedTrainer(model, loss="mse", task="regression", epochs=40, batch_size=16,
                            lr=1e-2, progress=False)
     hist = tr.fit((x, y))
     assert hist[-1]["loss"] < 0.5 * hist[0]["loss"]

@@ -35,7 +35,7 @@ DEFAULTS = {
     "cgan": dict(epochs=100, batch_size=64, lr=2e-4),
     "dcgan": dict(epochs=10, batch_size=64, lr=2e-4),
 }
-AIRLINE_WINDOW = 3
+AIRLINE_WINDOW = 12  # a year of months: the window sees the whole seasonal cycle
 GAUSSIAN_MEAN, GAUSSIAN_STD, GAUSSIAN_DIM, GAUSSIAN_N = 4.0, 0.2, 16, 2048
 LINE_SLOPE, LINE_INTERCEPT, LINE_N = 2.0, 1.0, 2048
 
@@ -69,17 +69,8 @@ def load_data(dataset, data_root=None, train=True, seed=0, limit=None):
         x, y = (x[:cut], y[:cut]) if train else (x[cut:], y[cut:])
         info.update(image_shape=[1, 8, 8], num_classes=10)
     elif dataset == "airline":
-        series = _np(datasets.airline_passengers()).astype(np.float64)
-        n_train = int(len(series) * 0.8)
-        lo, hi = float(series[:n_train].min()), float(series[:n_train].max())
-        scaled = ((series - lo) / (hi - lo)).astype(np.float32)
-        w = AIRLINE_WINDOW
-        xs = np.stack([scaled[i: i + w] for i in range(len(series) - w)])[:, :, None]
-        ys = scaled[w:][:, None]
-        # a target month belongs to the split it falls in (train: months < n_train)
-        split = np.arange(w, len(series)) < n_train
-        x, y = (xs[split], ys[split]) if train else (xs[~split], ys[~split])
-        info.update(scale_min=lo, scale_max=hi, window=w, n_train_months=n_train)
+        x, y, meta = airline_windows(_np(datasets.airline_passengers()), train)
+        info.update(meta)
     elif dataset == "gaussian":
         import pydeepgen as pdg
 
@@ -131,6 +122,40 @@ def build_model(kind, info, **overrides):
     if kind == "dcgan":
         return models.DCGAN(image_size=shape[1], channels=shape[0], **overrides)
     raise ValueError(f"unknown model {kind!r}; choose from {', '.join(KINDS)}")
+
+
+def airline_windows(series, train=True, window=AIRLINE_WINDOW):
+    """(windows, targets, info) for many-to-one forecasting of the monthly series.
+
+    Each window holds log(passengers) of ``window`` months minus the log of its last month, and
+    the target is the log change to the next month, all divided by one constant (the largest
+    |value| in the training windows). Relative changes keep the same range as the series
+    grows, so the network can forecast past the training levels, which min-max-scaled levels
+    cannot. A target month belongs to the split it falls in: train = the first 80 % of
+    months. ``airline_to_passengers`` inverts the scaling."""
+    series = np.asarray(series, dtype=np.float64)
+    n_train = int(len(series) * 0.8)
+    ls = np.log(series)
+    months = np.arange(window, len(series))  # target months
+    xs = np.stack([ls[m - window: m] - ls[m - 1] for m in months])
+    ys = ls[months] - ls[months - 1]
+    split = months < n_train
+    scale = float(np.abs(xs[split]).max())
+    sel = split if train else ~split
+    x = (xs[sel] / scale).astype(np.float32)[:, :, None]
+    y = (ys[sel] / scale).astype(np.float32)[:, None]
+    info = dict(scaling="logratio", scale=scale, window=int(window), n_train_months=n_train,
+                target_months=months[sel].tolist())
+    return x, y, info
+
+
+def airline_to_passengers(pred, info, series):
+    """Predicted (scaled) targets of ``airline_windows`` back to passengers, with the true
+    values and the persistence forecast (last month's value) for the same months."""
+    series = np.asarray(series, dtype=np.float64)
+    m = np.asarray(info["target_months"], dtype=np.int64)
+    last = series[m - 1]
+    return last * np.exp(np.asarray(pred, dtype=np.float64) * info["scale"]), series[m], last
 
 
 def make_trainer(kind, model, info, test_arrays=None, epochs=None, batch_size=None, lr=None,
