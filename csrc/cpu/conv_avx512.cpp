@@ -20,6 +20,7 @@
 #include "core/buffer.h"
 #include "core/parallel.h"
 #include "cpu/gemm/packed.h"
+#include "cpu/gemm/zmm_traits_avx512.h"
 
 namespace pdg {
 namespace {
@@ -305,21 +306,9 @@ void col2im_f32_avx512(const float* col, float* x, const ConvGeom& g, int64_t ld
 // ------------------------------------------------------------ implicit-GEMM forward
 namespace {
 
-struct Zmm {
-    using T = float;
-    using V = __m512;
-    static constexpr int W = 16;
-    static V load(const T* p) { return _mm512_load_ps(p); }
-    static V loadu(const T* p) { return _mm512_loadu_ps(p); }
-    static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
-    static V set1(T x) { return _mm512_set1_ps(x); }
-    static V zero() { return _mm512_setzero_ps(); }
-    static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-    static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
-};
 // GEMM rung 04's 6 x 64 register tile (cache blocks unused here: the driver below
 // runs the micro-kernel over the whole depth K).
-using Kern = RegKernel<Zmm, 6, 4, 48, 512, 1024>;
+using Kern = RegKernel<Zmm32, 6, 4, 48, 512, 1024>;
 constexpr int64_t kMR = Kern::MR, kNR = Kern::NR;
 constexpr int64_t kMaxPanelKW = 16;  // wider kernels take rung 04's im2col path
 
