@@ -114,18 +114,28 @@ def _train(args):
                                 limit=args.limit, **kw)
     except ImportError as e:
         raise CLIError(str(e)) from None
+    if report_interrupted(trainer):
+        return 130
+    print(f"done: {trainer.epoch} epochs; {last_epoch_summary(trainer)}")
+    print(f"wrote {out}/checkpoint.safetensors, {out}/log.{args.log_format}, {out}/losses.png"
+          + (f", {out}/samples.png" if (out / "samples.png").is_file() else ""))
+    return 0
+
+
+def report_interrupted(trainer):
+    """After ``fit``: if Ctrl-C stopped the run, say where its checkpoint is and how to go on."""
     if trainer.interrupted:
         print(f"interrupted after {trainer.global_step} steps; checkpoint saved to "
               f"{trainer.last_checkpoint}; continue with the same command and --resume",
               file=sys.stderr)
-        return 130
+    return trainer.interrupted
+
+
+def last_epoch_summary(trainer):
+    """The last epoch's logged numbers as "name value, ..." (wall time left out)."""
     last = trainer.history[-1] if trainer.history else {}
-    summary = ", ".join(f"{k} {v:.4f}" for k, v in last.items()
-                        if isinstance(v, float) and k != "seconds")
-    print(f"done: {trainer.epoch} epochs; {summary}")
-    print(f"wrote {out}/checkpoint.safetensors, {out}/log.{args.log_format}, {out}/losses.png"
-          + (f", {out}/samples.png" if (out / "samples.png").is_file() else ""))
-    return 0
+    return ", ".join(f"{k} {v:.4f}" for k, v in last.items()
+                     if isinstance(v, float) and k != "seconds")
 
 
 def _configure_train(p):

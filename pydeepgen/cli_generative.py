@@ -16,7 +16,6 @@ Importing this module extends three commands of :mod:`pydeepgen.cli` (through it
 GAN, classifier and LSTM runs go to the original handlers unchanged.
 """
 
-import sys
 from pathlib import Path
 
 from . import cli as _cli
@@ -134,16 +133,11 @@ def _train_generative(args):
                           model_overrides=overrides, **kw)
     except ImportError as e:
         raise CLIError(str(e)) from None
-    if trainer.interrupted:
-        print(f"interrupted after {trainer.global_step} steps; checkpoint saved to "
-              f"{trainer.last_checkpoint}; continue with the same command and --resume",
-              file=sys.stderr)
+    if _cli.report_interrupted(trainer):
         return 130
-    last = trainer.history[-1] if trainer.history else {}
-    summary = ", ".join(f"{k} {v:.4f}" for k, v in last.items()
-                        if isinstance(v, float) and k != "seconds")
     total = sum(r.get("seconds", 0.0) for r in trainer.history)
-    print(f"done: {trainer.epoch} epochs ({total:.1f} s of training over all runs); {summary}")
+    print(f"done: {trainer.epoch} epochs ({total:.1f} s of training over all runs); "
+          f"{_cli.last_epoch_summary(trainer)}")
     files = [f"{out}/checkpoint.safetensors", f"{out}/log.{args.log_format}", f"{out}/losses.png"]
     files += [str(out / f) for f in ("samples.png", "reconstructions.png", "latent.png")
               if (out / f).is_file()]

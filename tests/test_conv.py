@@ -225,9 +225,11 @@ def _np_conv_transpose(x, w, b, s, p, op, g, d):
     return out + (b[None, :, None, None] if b is not None else 0)
 
 
+@pytest.mark.parametrize("dtype,tol", [(pdg.float64, 1e-10), (pdg.float32, 1e-4)],
+                         ids=["float64", "float32"])
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("case", T_CASES)
-def test_conv_transpose2d_vs_numpy(case, variant):
+def test_conv_transpose2d_vs_numpy(case, variant, dtype, tol):
     N, Cin, H, W, Cout, k, s, p, op, g, d = case
     x = rng.standard_normal((N, Cin, H, W))
     w = rng.standard_normal((Cin, Cout // g, k, k))
@@ -235,23 +237,9 @@ def test_conv_transpose2d_vs_numpy(case, variant):
     ref = _np_conv_transpose(x, w, b, s, p, op, g, d)
     ctx = pdg.kernels.use("conv", variant) if hasattr(pdg, "kernels") else _use(variant)
     with ctx:
-        y = F.conv_transpose2d(_t(x, grad=False), _t(w, grad=False), _t(b, grad=False), s, p, op, g, d)
-    np.testing.assert_allclose(y.numpy(), ref, rtol=1e-10, atol=1e-10)
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-@pytest.mark.parametrize("case", T_CASES)
-def test_conv_transpose2d_float32_vs_numpy(case, variant):
-    N, Cin, H, W, Cout, k, s, p, op, g, d = case
-    x = rng.standard_normal((N, Cin, H, W))
-    w = rng.standard_normal((Cin, Cout // g, k, k))
-    b = rng.standard_normal(Cout)
-    ref = _np_conv_transpose(x, w, b, s, p, op, g, d)
-    ctx = pdg.kernels.use("conv", variant) if hasattr(pdg, "kernels") else _use(variant)
-    with ctx:
-        y = F.conv_transpose2d(_t(x, pdg.float32, grad=False), _t(w, pdg.float32, grad=False),
-                               _t(b, pdg.float32, grad=False), s, p, op, g, d)
-    np.testing.assert_allclose(y.numpy(), ref, rtol=1e-4, atol=1e-4)
+        y = F.conv_transpose2d(_t(x, dtype, grad=False), _t(w, dtype, grad=False),
+                               _t(b, dtype, grad=False), s, p, op, g, d)
+    np.testing.assert_allclose(y.numpy(), ref, rtol=tol, atol=tol)
 
 
 def test_conv2d_gradcheck_float64():
