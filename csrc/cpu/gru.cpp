@@ -19,6 +19,7 @@
 #include "cpu/gemm/gemm.h"
 #include "cpu/gemm/prepacked.h"
 #include "cpu/rnn.h"
+#include "cpu/rnn_grads.h"
 #include "cpu/rnn_rows.h"
 
 namespace pdg {
@@ -100,27 +101,8 @@ void gru_backward_fused(T* dx, T* dh0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh, c
         }
     });
     if (dh0) std::memcpy(dh0, dh, sizeof(T) * BH);
-    for (int64_t k = 0; k < G3; ++k) {
-        T ax = 0, ah = 0;
-        for (int64_t b = 0; b < B; ++b) {
-            ax += dbx[b * G3 + k];
-            ah += dbh[b * G3 + k];
-        }
-        if (db_ih) db_ih[k] = ax;
-        if (db_hh) db_hh[k] = ah;
-    }
-    gemm<T>(true, false, G3, I, T_ * B, T(1), dgx, G3, x, I, T(0), dw_ih, I);
-    if (T_ > 1) {
-        const T* ga = d.reverse ? dgh : dgh + B * G3;
-        const T* ha = d.reverse ? y + BH : y;
-        gemm<T>(true, false, G3, H, (T_ - 1) * B, T(1), ga, G3, ha, H, T(0), dw_hh, H);
-    }
-    if (h0)
-        gemm<T>(true, false, G3, H, B, T(1), dgh + d.step_time(0) * B * G3, G3, h0, H,
-                T_ > 1 ? T(1) : T(0), dw_hh, H);
-    else if (T_ == 1)
-        std::fill(dw_hh, dw_hh + G3 * H, T(0));
-    if (dx) gemm<T>(false, false, T_ * B, I, G3, T(1), dgx, G3, w_ih, I, T(0), dx, I);
+    bias_grads_from_rows(db_ih, db_hh, dbx, dbh, B, G3);
+    weight_grads_after_loop(dx, dw_ih, dw_hh, dgx, dgh, G3, x, h0, w_ih, y, d);
 }
 
 // ---- reference: plain per-step loops -------------------------------------------------

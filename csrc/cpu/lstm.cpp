@@ -18,6 +18,7 @@
 #include "cpu/gemm/gemm.h"
 #include "cpu/gemm/prepacked.h"
 #include "cpu/rnn.h"
+#include "cpu/rnn_grads.h"
 #include "cpu/rnn_rows.h"
 
 namespace pdg {
@@ -101,28 +102,8 @@ void lstm_backward_fused(T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T*
     });
     if (dh0) std::memcpy(dh0, dh, sizeof(T) * BH);
     if (dc0) std::memcpy(dc0, dc, sizeof(T) * BH);
-    if (db_ih || db_hh) {
-        for (int64_t k = 0; k < G4; ++k) {
-            T acc = 0;
-            for (int64_t b = 0; b < B; ++b) acc += dbrow[b * G4 + k];
-            if (db_ih) db_ih[k] = acc;
-            if (db_hh) db_hh[k] = acc;
-        }
-    }
-    gemm<T>(true, false, G4, I, T_ * B, T(1), dG, G4, x, I, T(0), dw_ih, I);
-    // dW_hh: steps after the first pair with y one step back in time.
-    const int64_t tfirst = d.step_time(0);
-    if (T_ > 1) {
-        const T* dGa = d.reverse ? dG : dG + B * G4;  // dG at t = 0..T-2 (reverse) / 1..T-1
-        const T* ha = d.reverse ? y + BH : y;        // y  at t = 1..T-1 (reverse) / 0..T-2
-        gemm<T>(true, false, G4, H, (T_ - 1) * B, T(1), dGa, G4, ha, H, T(0), dw_hh, H);
-    }
-    if (h0)
-        gemm<T>(true, false, G4, H, B, T(1), dG + tfirst * B * G4, G4, h0, H,
-                T_ > 1 ? T(1) : T(0), dw_hh, H);
-    else if (T_ == 1)
-        std::fill(dw_hh, dw_hh + G4 * H, T(0));
-    if (dx) gemm<T>(false, false, T_ * B, I, G4, T(1), dG, G4, w_ih, I, T(0), dx, I);
+    bias_grads_from_rows(db_ih, db_hh, dbrow, dbrow, B, G4);
+    weight_grads_after_loop(dx, dw_ih, dw_hh, dG, dG, G4, x, h0, w_ih, y, d);
 }
 
 // ---- reference: plain per-step loops -------------------------------------------------

@@ -18,6 +18,7 @@
 #include "cpu/gemm/gemm.h"
 #include "cpu/gemm/prepacked.h"
 #include "cpu/rnn.h"
+#include "cpu/rnn_grads.h"
 #include "cpu/rnn_rows.h"
 
 namespace pdg {
@@ -78,24 +79,8 @@ void rnn_backward_fused(T* dx, T* dh0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh, c
         }
     });
     if (dh0) std::memcpy(dh0, dh, sizeof(T) * BH);
-    for (int64_t k = 0; k < H; ++k) {
-        T acc = 0;
-        for (int64_t b = 0; b < B; ++b) acc += dbrow[b * H + k];
-        if (db_ih) db_ih[k] = acc;
-        if (db_hh) db_hh[k] = acc;
-    }
-    gemm<T>(true, false, H, I, T_ * B, T(1), dA, H, x, I, T(0), dw_ih, I);
-    if (T_ > 1) {
-        const T* da = d.reverse ? dA : dA + BH;
-        const T* ha = d.reverse ? y + BH : y;
-        gemm<T>(true, false, H, H, (T_ - 1) * B, T(1), da, H, ha, H, T(0), dw_hh, H);
-    }
-    if (h0)
-        gemm<T>(true, false, H, H, B, T(1), dA + d.step_time(0) * BH, H, h0, H,
-                T_ > 1 ? T(1) : T(0), dw_hh, H);
-    else if (T_ == 1)
-        std::fill(dw_hh, dw_hh + H * H, T(0));
-    if (dx) gemm<T>(false, false, T_ * B, I, H, T(1), dA, H, w_ih, I, T(0), dx, I);
+    bias_grads_from_rows(db_ih, db_hh, dbrow, dbrow, B, H);
+    weight_grads_after_loop(dx, dw_ih, dw_hh, dA, dA, H, x, h0, w_ih, y, d);
 }
 
 // ---- reference: plain per-step loops -------------------------------------------------
