@@ -279,10 +279,11 @@ def test_checkpoint_errors(tmp_path):
     assert load_checkpoint(ok)["n"] == 1
 
 
-def _make_gan_trainer(out_dir, epochs, callbacks=(), **kw):
+def _make_gan_trainer(out_dir, epochs, callbacks=(), sn=False, **kw):
     pdg.manual_seed(11)
     gan = models.GAN(data_dim=64, data_shape=(1, 8, 8), latent_dim=8, g_hidden=(16,),
-                     d_hidden=(16,), d_dropout=0.3)  # dropout: the default RNG matters too
+                     d_hidden=(16,), d_dropout=0.3,  # dropout: the default RNG matters too
+                     d_spectral_norm=sn)  # spectral norm: its u, v buffers must resume too
     return GANTrainer(gan, epochs=epochs, batch_size=24, seed=5, out_dir=out_dir,
                       progress=False, callbacks=callbacks, n_samples=4, **kw)
 
@@ -299,18 +300,25 @@ def _state_arrays(tr):
     return out
 
 
-def test_resume_bit_for_bit(tmp_path):
+@pytest.mark.parametrize("sn", [False, True])
+def test_resume_bit_for_bit(tmp_path, sn):
     arrays, _ = _digits(100)  # 100 / 24: a short last batch every epoch
-    full = _make_gan_trainer(tmp_path / "full", 4)
+    full = _make_gan_trainer(tmp_path / "full", 4, sn=sn)
     full.fit(arrays[:1])
     want = _state_arrays(full)
+    if sn:
+        want.update({k: v.numpy().copy() for k, v in full.gan.named_buffers()})
 
-    part = _make_gan_trainer(tmp_path / "part", 2)
+    part = _make_gan_trainer(tmp_path / "part", 2, sn=sn)
     part.fit(arrays[:1])
-    resumed = _make_gan_trainer(tmp_path / "part", 4)  # fresh objects, other init draws
+    resumed = _make_gan_trainer(tmp_path / "part", 4, sn=sn)  # fresh objects, other init draws
     resumed.fit(arrays[:1], resume=True)
     assert resumed.epoch == 4 and len(resumed.history) == 4
-    _assert_same(_state_arrays(resumed), want)
+    got = _state_arrays(resumed)
+    if sn:
+        got.update({k: v.numpy().copy() for k, v in resumed.gan.named_buffers()})
+        assert any(k.endswith("weight_u") for k in got)
+    _assert_same(got, want)
     losses = [(h["d_loss"], h["g_loss"]) for h in resumed.history]
     assert losses == [(h["d_loss"], h["g_loss"]) for h in full.history]
     log = (tmp_path / "part" / "log.jsonl").read_text().splitlines()

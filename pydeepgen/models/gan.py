@@ -46,6 +46,15 @@ def _strip_sigmoid(seq):
     return mods
 
 
+def _spectral_norm_layers(seq):
+    """Spectral normalization on every Linear / Conv2d of a discriminator (Miyato et al.)."""
+    from ..nn.utils import spectral_norm
+
+    for m in seq.modules():
+        if isinstance(m, (nn.Linear, nn.Conv2d)):
+            spectral_norm(m)
+
+
 class _GANBase(nn.Module):
     conditional = False
 
@@ -89,11 +98,14 @@ class GAN(_GANBase):
             ("tanh" for data in [-1, 1]; None for unbounded data).
         noise: "normal" (N(0, I)) or "uniform" (U[0, 1)).
         data_shape: shape of one sample as the data has it, e.g. (1, 28, 28); default (data_dim,).
+        d_dropout: dropout after the discriminator's hidden layers.
+        d_spectral_norm: spectral normalization of the discriminator's Linear layers
+            (``nn.utils.spectral_norm``; the state dict then holds ``weight_orig/_u/_v``).
     """
 
     def __init__(self, data_dim=784, latent_dim=64, g_hidden=(256, 256), d_hidden=(256, 256),
                  g_activation="leaky_relu", d_activation="leaky_relu", out_activation="tanh",
-                 noise="normal", data_shape=None, d_dropout=0.0):
+                 noise="normal", data_shape=None, d_dropout=0.0, d_spectral_norm=False):
         super().__init__()
         if noise not in ("normal", "uniform"):
             raise ValueError(f"GAN: noise must be 'normal' or 'uniform', got {noise!r}")
@@ -104,7 +116,8 @@ class GAN(_GANBase):
                            g_hidden=list(as_tuple(g_hidden)), d_hidden=list(as_tuple(d_hidden)),
                            g_activation=g_activation, d_activation=d_activation,
                            out_activation=out_activation, noise=noise,
-                           data_shape=list(data_shape), d_dropout=float(d_dropout))
+                           data_shape=list(data_shape), d_dropout=float(d_dropout),
+                           d_spectral_norm=bool(d_spectral_norm))
         self.data_dim, self.latent_dim, self.noise = int(data_dim), int(latent_dim), noise
         self.latent_shape = (self.latent_dim,)
         self.data_shape = data_shape
@@ -112,6 +125,8 @@ class GAN(_GANBase):
                                                    self.data_dim, g_activation, out_activation))
         self.discriminator = nn.Sequential(*mlp_layers(self.data_dim, as_tuple(d_hidden), 1,
                                                        d_activation, "sigmoid", d_dropout))
+        if d_spectral_norm:
+            _spectral_norm_layers(self.discriminator)
 
     def generate(self, z):
         x = self.generator(z)
@@ -124,19 +139,19 @@ class GAN(_GANBase):
         return self.generate(z)
 
 
-def gaussian_gan(data_dim=16, latent_dim=8, hidden=32):
+def gaussian_gan(data_dim=16, latent_dim=8, hidden=32, **kwargs):
     """The course's GAN for vectors drawn from N(4, 0.2): a SELU generator reading uniform
     noise (linear output: the data are not in [-1, 1]) and an ELU discriminator with Sigmoid."""
     return GAN(data_dim=data_dim, latent_dim=latent_dim, g_hidden=(hidden, hidden),
                d_hidden=(hidden, hidden), g_activation="selu", d_activation="elu",
-               out_activation=None, noise="uniform")
+               out_activation=None, noise="uniform", **kwargs)
 
 
-def line_gan(latent_dim=4, hidden=32):
+def line_gan(latent_dim=4, hidden=32, **kwargs):
     """The course's GAN for 2-D points on a line: same design as :func:`gaussian_gan`."""
     return GAN(data_dim=2, latent_dim=latent_dim, g_hidden=(hidden, hidden),
                d_hidden=(hidden, hidden), g_activation="selu", d_activation="elu",
-               out_activation=None, noise="uniform")
+               out_activation=None, noise="uniform", **kwargs)
 
 
 class _CondGenerator(nn.Module):
@@ -238,16 +253,19 @@ class DCGAN(_GANBase):
     ConvTranspose(k4, s2, p1) to (g, 2s, 2s) -> BN -> ReLU -> ConvTranspose(k4, s2, p1) to
     (C, 4s, 4s) -> Tanh, with s = image_size / 4 (7 for 28x28).
     discriminator: Conv(k4, s2, p1) to d -> LeakyReLU(0.2) -> Conv(k4, s2, p1) to 2d -> BN ->
-    LeakyReLU(0.2) -> flatten -> Linear -> Sigmoid.
+    LeakyReLU(0.2) -> flatten -> Linear -> Sigmoid. ``d_spectral_norm`` spectrally normalizes
+    the discriminator's convolutions and Linear layer.
     """
 
-    def __init__(self, image_size=28, channels=1, latent_dim=64, g_features=64, d_features=64):
+    def __init__(self, image_size=28, channels=1, latent_dim=64, g_features=64, d_features=64,
+                 d_spectral_norm=False):
         super().__init__()
         s = int(image_size)
         if s % 4 or s < 4:
             raise ValueError(f"DCGAN: image_size must be a multiple of 4, got {image_size}")
         self.config = dict(image_size=s, channels=int(channels), latent_dim=int(latent_dim),
-                           g_features=int(g_features), d_features=int(d_features))
+                           g_features=int(g_features), d_features=int(d_features),
+                           d_spectral_norm=bool(d_spectral_norm))
         self.latent_dim, self.noise = int(latent_dim), "normal"
         self.latent_shape = (self.latent_dim, 1, 1)
         self.data_shape = (int(channels), s, s)
@@ -273,6 +291,8 @@ class DCGAN(_GANBase):
             nn.Linear(2 * d * q * q, 1),
             nn.Sigmoid(),
         )
+        if d_spectral_norm:
+            _spectral_norm_layers(self.discriminator)
 
     def generate(self, z):
         if z.ndim == 2:

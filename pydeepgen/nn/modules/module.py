@@ -6,6 +6,20 @@ from ..._tensor import Tensor
 from ..parameter import Parameter
 
 
+class RemovableHandle:
+    """What ``register_forward_pre_hook`` returns: ``remove()`` takes the hook out."""
+
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self.hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+
 class Module:
     """Base class for layers and models.
 
@@ -97,7 +111,27 @@ class Module:
         raise NotImplementedError(f"Module [{type(self).__name__}] is missing the required \"forward\" function")
 
     def __call__(self, *args, **kwargs):
+        hooks = self.__dict__.get("_forward_pre_hooks")
+        if hooks:
+            for hook in list(hooks.values()):
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
         return self.forward(*args, **kwargs)
+
+    def register_forward_pre_hook(self, hook):
+        """Call ``hook(module, args)`` before every ``forward``; a non-None return value
+        replaces the positional arguments (a tuple, or one value). Returns a handle whose
+        ``remove()`` unregisters it (PyTorch's semantics, without keyword arguments)."""
+        if not callable(hook):
+            raise TypeError(f"register_forward_pre_hook: {type(hook).__name__} is not callable")
+        hooks = self.__dict__.get("_forward_pre_hooks")
+        if hooks is None:
+            hooks = OrderedDict()
+            object.__setattr__(self, "_forward_pre_hooks", hooks)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
 
     # -- traversal ---------------------------------------------------------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
