@@ -127,6 +127,19 @@ def _train(args):
     return 0
 
 
+def print_scores(metric, scores, args, data_root):
+    """The eval line of an MNIST fid/tvd score, and beside it the same metric for real images
+    (``mnist_real_floor``: the floor a perfect generator would reach at this n)."""
+    from .metrics import mnist_real_floor
+
+    other = "tvd" if metric == "fid" else "fid"
+    floor = mnist_real_floor(args.protocol, args.n, data_root)
+    print(f"{metric} {scores[metric]:.4f}  (protocol={args.protocol}, n={args.n}, images used="
+          f"{scores['n_used']}, seed={args.seed}; {other} {scores[other]:.4f})")
+    print(f"real-vs-real floor: {metric} {floor[metric]:.4f}, {other} {floor[other]:.4f}  "
+          f"({'training' if args.protocol == 'clean' else 'test'} images in place of samples)")
+
+
 def report_interrupted(trainer):
     """After ``fit``: if Ctrl-C stopped the run, say where its checkpoint is and how to go on."""
     if trainer.interrupted:
@@ -295,10 +308,8 @@ def _eval(args):
         if metric == "label-accuracy":
             print(f"label accuracy {label_accuracy(x, labels):.4f} (n={args.n}, seed={args.seed})")
             return 0
-        s = mnist_scores(x, protocol=args.protocol, n=args.n, data_root=data_root)
-        print(f"{metric} {s[metric]:.4f}  (protocol={args.protocol}, n={args.n}, "
-              f"images used={s['n_used']}, seed={args.seed}; "
-              f"{'tvd' if metric == 'fid' else 'fid'} {s['tvd' if metric == 'fid' else 'fid']:.4f})")
+        print_scores(metric, mnist_scores(x, protocol=args.protocol, n=args.n,
+                                          data_root=data_root), args, data_root)
         return 0
     if metric in ("accuracy", "rmse"):
         from .train.recipes import load_data

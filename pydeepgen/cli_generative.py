@@ -300,10 +300,8 @@ def _wrap_eval(orig):
                 raise CLIError(f"--metric {args.metric} scores 28x28 MNIST models; this one "
                                f"makes {tuple(model.data_shape)} images ({data.get('dataset')})")
             x = _draw(model, args, args.n)
-            s = mnist_scores(x, protocol=args.protocol, n=args.n, data_root=data_root)
-            other = "tvd" if args.metric == "fid" else "fid"
-            print(f"{args.metric} {s[args.metric]:.4f}  (protocol={args.protocol}, n={args.n}, "
-                  f"images used={s['n_used']}, seed={args.seed}; {other} {s[other]:.4f})")
+            _cli.print_scores(args.metric, mnist_scores(x, protocol=args.protocol, n=args.n,
+                                                        data_root=data_root), args, data_root)
             return 0
         raise CLIError(f"--metric {args.metric} does not apply to a {name}; use elbo (VAE) or "
                        f"fid/tvd")

@@ -257,6 +257,21 @@ def test_shipped_generators_small_n():
 
 
 @needs_mnist
+@pytest.mark.parametrize("protocol,n,train", [("clean", 300, True), ("lipizzaner", 256, False)])
+def test_real_floor_scores_the_other_split(protocol, n, train):
+    real = fidmod.u8_to_m11(M.load_mnist_u8(DATA, train=train)[:n])
+    fid_ref, tvd_ref = _reference_scores(real, protocol, n)
+    floor = M.mnist_real_floor(protocol, n, data_root=DATA)
+    assert floor["fid"] == pytest.approx(fid_ref, rel=1e-3)
+    assert floor["tvd"] == pytest.approx(tvd_ref, abs=1.5 / n)
+    assert floor["fid"] > 0  # the small-n bias alone is ~15-20 at n = 300
+    with pytest.raises(ValueError, match="protocol"):
+        M.mnist_real_floor("inception", 100, data_root=DATA)
+    with pytest.raises(ValueError, match="exceeds"):
+        M.mnist_real_floor("lipizzaner", 20000, data_root=DATA)
+
+
+@needs_mnist
 def test_mnist_fid_errors():
     x = np.zeros((100, 784), np.float32)
     with pytest.raises(ValueError, match="need n=200"):

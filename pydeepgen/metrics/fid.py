@@ -280,6 +280,23 @@ def mnist_tvd(fake, protocol="lipizzaner", n=10000, data_root=None, classifier=N
     return total_variation(class_histogram(real), class_histogram(gen))
 
 
+def mnist_real_floor(protocol="clean", n=10000, data_root=None, classifier=None):
+    """The scores of real images under a protocol: what a perfect generator would get.
+
+    The "generated" set is the first ``n`` images of the split the protocol does not compare
+    against (training images for "clean", test images for "lipizzaner"), so the number is the
+    sampling floor of the metric at this ``n``. Returns ``mnist_scores``' dict."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"mnist_real_floor: protocol must be one of {PROTOCOLS}, got "
+                         f"{protocol!r}")
+    root = Path(data_root) if data_root is not None else _default_data_root()
+    images = load_mnist_u8(root, train=(protocol == "clean"))
+    if int(n) > images.shape[0]:
+        raise ValueError(f"mnist_real_floor: n={n} exceeds the {images.shape[0]} images of the "
+                         f"other split")
+    return mnist_scores(u8_to_m11(images[: int(n)]), protocol, n, root, classifier)
+
+
 def label_accuracy(images, labels, classifier=None):
     """Fraction of conditional samples whose classifier argmax equals the requested label."""
     feats = mnist_features(_as_images(images, "label_accuracy"), classifier)
