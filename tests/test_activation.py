@@ -150,3 +150,18 @@ def test_vs_torch(name, dtype):
         tol = dict(rtol=1e-6, atol=1e-12)  # torch rounds 1/alpha to float32; we match NumPy float64
     np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), **tol)
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("n", [1, 1023, 1025, 70001])
+def test_silu_float32_backward_vs_float64_formula(n):
+    # float32 SiLU backward runs the vector sigmoid in blocks of 1024 inside the thread
+    # chunks: sizes around a block and above the elementwise grain (70001 at 2 threads).
+    a = (rng.standard_normal(n) * 5).astype(np.float32)
+    a[: min(n, 4)] = [0.0, 30.0, -30.0, -0.7][: min(n, 4)]
+    g = rng.standard_normal(n).astype(np.float32)
+    x = pdg.tensor(a, requires_grad=True)
+    F.silu(x).backward(pdg.tensor(g))
+    a64 = a.astype(np.float64)
+    s = 1.0 / (1.0 + np.exp(-a64))
+    expected = g * s * (1.0 + a64 * (1.0 - s))
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=2e-6, atol=2e-6)

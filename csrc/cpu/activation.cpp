@@ -5,6 +5,7 @@
 // Kernels overwrite their outputs; only autograd accumulates gradients.
 #include "cpu/activation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 
@@ -122,6 +123,25 @@ template <class T>
 void backward_typed(ActOp op, T* d, const T* g, const T* v, int64_t n, double p0d, double p1d) {
     // v: the result y for Sigmoid/Tanh, the input x otherwise.
     const T p0 = T(p0d), p1 = T(p1d);
+    if constexpr (std::is_same_v<T, float>) {
+        if (op == ActOp::Silu) {
+            // The UNet's activation: sigmoid through the vector exp a block at a time (the
+            // scalar libm expf below made this backward ~17 % of a DDPM training step).
+            parallel_for(n, kElementwiseGrain, [&](int64_t b, int64_t e) {
+                constexpr int64_t kBlock = 1024;
+                alignas(64) float s[kBlock];
+                for (int64_t i0 = b; i0 < e; i0 += kBlock) {
+                    const int64_t m = std::min(kBlock, e - i0);
+                    vsigmoid(s, v + i0, m);
+                    for (int64_t i = 0; i < m; ++i) {
+                        const float x = v[i0 + i];
+                        d[i0 + i] = g[i0 + i] * s[i] * (1.0f + x * (1.0f - s[i]));
+                    }
+                }
+            });
+            return;
+        }
+    }
     switch (op) {
         case ActOp::Step: return map2(d, g, v, n, [](T, T) { return T(0); });
         case ActOp::Sigmoid: return map2(d, g, v, n, [](T gi, T y) { return gi * (T(1) - y) * y; });
