@@ -91,6 +91,10 @@ def _train(args):
                 raise CLIError(f"--d-dropout must be in (0, 1) and applies to gan and cgan, got "
                                f"{args.d_dropout} for {args.model!r}")
             kw["model_overrides"] = {"d_dropout": args.d_dropout}
+        if args.noise is not None:
+            if args.model != "gan":
+                raise CLIError(f"--noise applies to gan, not {args.model!r}")
+            kw.setdefault("model_overrides", {})["noise"] = args.noise
         if args.d_spectral_norm:
             if args.model == "cgan":
                 raise CLIError("--d-spectral-norm applies to gan and dcgan, not cgan")
@@ -104,7 +108,7 @@ def _train(args):
                 ("loss", "bce"), ("d_steps", 1), ("lr_g", None), ("lr_d", None), ("ema", None),
                 ("label_smoothing", 0.0), ("instance_noise", 0.0), ("score_every", 0),
                 ("score_protocol", "clean"), ("d_dropout", 0.0), ("mode_seeking", 0.0),
-                ("d_spectral_norm", False))):
+                ("d_spectral_norm", False), ("noise", None))):
             raise CLIError(f"GAN options (--loss, --d-steps, --lr-g, ...) do not apply to "
                            f"{args.model!r}")
         dropout = getattr(args, "dropout", None)  # the option comes with cli_generative
@@ -194,6 +198,8 @@ def _configure_train(p):
                    help="weight of the mode-seeking diversity term in the generator loss")
     g.add_argument("--d-dropout", type=float, default=0.0,
                    help="dropout after the MLP discriminator's hidden layers (gan, cgan)")
+    g.add_argument("--noise", choices=("normal", "uniform", "mixture"), default=None,
+                   help="the generator's prior (gan): mixture = 10 separated Gaussians")
     g.add_argument("--d-spectral-norm", action="store_true",
                    help="spectral normalization of the discriminator's layers (gan, dcgan)")
     g.add_argument("--score-every", type=int, default=0,

@@ -31,7 +31,8 @@ _GEN_OPTS = {"arch": None, "latent_dim": None, "conditional": False, "timesteps"
              "steps": None}
 _GAN_ONLY = (("loss", "bce"), ("d_steps", 1), ("lr_g", None), ("lr_d", None),
              ("label_smoothing", 0.0), ("instance_noise", 0.0), ("d_dropout", 0.0),
-             ("mode_seeking", 0.0), ("score_protocol", "clean"), ("d_spectral_norm", False))
+             ("mode_seeking", 0.0), ("score_protocol", "clean"), ("d_spectral_norm", False),
+             ("noise", None))
 
 
 def _extend_choices(parser, dest, extra):

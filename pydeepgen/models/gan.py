@@ -62,6 +62,13 @@ class _GANBase(nn.Module):
         shape = (int(n), *self.latent_shape)
         if self.noise == "uniform":
             return _rand(shape, generator)
+        if self.noise == "mixture":
+            import pydeepgen as pdg
+
+            k = self.noise_centers.shape[0]
+            which = (pdg.randint(0, k, (int(n),), generator=generator) if generator is not None
+                     else pdg.randint(0, k, (int(n),)))
+            return self.noise_centers[which] + _randn(shape, generator)
         return _randn(shape, generator)
 
     def _run_d(self, x):
@@ -96,7 +103,10 @@ class GAN(_GANBase):
         latent_dim: noise size.  g_hidden, d_hidden: hidden widths.
         g_activation, d_activation: hidden activations.  out_activation: generator output
             ("tanh" for data in [-1, 1]; None for unbounded data).
-        noise: "normal" (N(0, I)) or "uniform" (U[0, 1)).
+        noise: "normal" (N(0, I)), "uniform" (U[0, 1)) or "mixture": z = c_k + N(0, I) with k
+            uniform over ``noise_components`` fixed centres c_k ~ N(0, noise_scale^2 I) (a
+            Gaussian-mixture prior as in DeLiGAN, Gurumurthy et al. 2017: separated components
+            give the generator room for separated modes, such as digit classes).
         data_shape: shape of one sample as the data has it, e.g. (1, 28, 28); default (data_dim,).
         d_dropout: dropout after the discriminator's hidden layers.
         d_spectral_norm: spectral normalization of the discriminator's Linear layers
@@ -105,10 +115,14 @@ class GAN(_GANBase):
 
     def __init__(self, data_dim=784, latent_dim=64, g_hidden=(256, 256), d_hidden=(256, 256),
                  g_activation="leaky_relu", d_activation="leaky_relu", out_activation="tanh",
-                 noise="normal", data_shape=None, d_dropout=0.0, d_spectral_norm=False):
+                 noise="normal", data_shape=None, d_dropout=0.0, d_spectral_norm=False,
+                 noise_components=10, noise_scale=1.0):
         super().__init__()
-        if noise not in ("normal", "uniform"):
-            raise ValueError(f"GAN: noise must be 'normal' or 'uniform', got {noise!r}")
+        if noise not in ("normal", "uniform", "mixture"):
+            raise ValueError(f"GAN: noise must be 'normal', 'uniform' or 'mixture', got {noise!r}")
+        if noise == "mixture" and (int(noise_components) < 1 or not noise_scale >= 0):
+            raise ValueError(f"GAN: a mixture prior needs noise_components >= 1 and noise_scale "
+                             f">= 0, got {noise_components} and {noise_scale}")
         data_shape = tuple(data_shape) if data_shape is not None else (int(data_dim),)
         if math.prod(data_shape) != int(data_dim):
             raise ValueError(f"GAN: data_shape {data_shape} does not hold {data_dim} values")
@@ -120,6 +134,14 @@ class GAN(_GANBase):
                            d_spectral_norm=bool(d_spectral_norm))
         self.data_dim, self.latent_dim, self.noise = int(data_dim), int(latent_dim), noise
         self.latent_shape = (self.latent_dim,)
+        if noise == "mixture":
+            import pydeepgen as pdg
+
+            self.config.update(noise_components=int(noise_components),
+                               noise_scale=float(noise_scale))
+            # fixed centres, saved with the model so that sampling is reproducible
+            self.register_buffer("noise_centers", pdg.randn(int(noise_components),
+                                                            self.latent_dim) * float(noise_scale))
         self.data_shape = data_shape
         self.generator = nn.Sequential(*mlp_layers(self.latent_dim, as_tuple(g_hidden),
                                                    self.data_dim, g_activation, out_activation))
