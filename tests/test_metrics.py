@@ -298,3 +298,18 @@ def test_label_accuracy():
     assert M.label_accuracy(x, (labels[:500] + 1) % 10) < 0.05
     with pytest.raises(ValueError, match="label_accuracy"):
         M.label_accuracy(x, labels[:10])
+
+
+@needs_mnist
+def test_class_balance_analysis_script(capsys, monkeypatch):
+    import runpy
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "analysis" / "fid_class_balance.py"
+    monkeypatch.setattr(sys, "argv", [str(script), "--data-root", str(DATA), "--n", "2000"])
+    runpy.run_path(str(script), run_name="__main__")
+    rows = [ln.split() for ln in capsys.readouterr().out.splitlines()[1:]]
+    tvd = [float(r[1]) for r in rows]
+    fid = [float(r[2]) for r in rows]
+    assert len(rows) == 6 and tvd[-1] > 0.15 and tvd[0] < 0.05
+    assert fid[-1] > fid[0]  # a skewed class histogram costs FID
