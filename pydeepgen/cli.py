@@ -92,8 +92,9 @@ def _train(args):
                                f"{args.d_dropout} for {args.model!r}")
             kw["model_overrides"] = {"d_dropout": args.d_dropout}
         if args.noise is not None:
-            if args.model != "gan":
-                raise CLIError(f"--noise applies to gan, not {args.model!r}")
+            if args.model == "cgan" or (args.model == "dcgan" and args.noise == "uniform"):
+                raise CLIError(f"--noise {args.noise} does not apply to {args.model!r} (gan: "
+                               f"normal, uniform, mixture; dcgan: normal, mixture)")
             kw.setdefault("model_overrides", {})["noise"] = args.noise
         if args.d_spectral_norm:
             if args.model == "cgan":
@@ -199,7 +200,7 @@ def _configure_train(p):
     g.add_argument("--d-dropout", type=float, default=0.0,
                    help="dropout after the MLP discriminator's hidden layers (gan, cgan)")
     g.add_argument("--noise", choices=("normal", "uniform", "mixture"), default=None,
-                   help="the generator's prior (gan): mixture = 10 separated Gaussians")
+                   help="the generator's prior (gan, dcgan): mixture = 10 separated Gaussians")
     g.add_argument("--d-spectral-norm", action="store_true",
                    help="spectral normalization of the discriminator's layers (gan, dcgan)")
     g.add_argument("--score-every", type=int, default=0,

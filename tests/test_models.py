@@ -129,6 +129,17 @@ def test_gan_mixture_prior():
         models.GAN(noise="mixture", noise_components=0)
     with pytest.raises(ValueError, match="noise must be"):
         models.GAN(noise="cauchy")
+    # the DCGAN's latent is (latent_dim, 1, 1): the same prior, reshaped
+    d = models.DCGAN(image_size=8, g_features=4, d_features=4, latent_dim=5, noise="mixture",
+                     noise_components=3)
+    zd = d.sample_noise(7, generator=pdg.Generator().manual_seed(3))
+    assert tuple(zd.shape) == (7, 5, 1, 1)
+    near = ((zd.numpy().reshape(7, 1, 5) - d.noise_centers.numpy()[None]) ** 2).sum(-1).min(1)
+    assert near.max() < 60  # within a few unit-Gaussian radii of a centre
+    d2 = models.build("DCGAN", d.config)
+    assert "noise_centers" in d2.state_dict() and tuple(d.sample(2).shape) == (2, 1, 8, 8)
+    with pytest.raises(ValueError, match="noise must be"):
+        models.DCGAN(image_size=8, noise="uniform")
 
 
 def test_conditional_gan():

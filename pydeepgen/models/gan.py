@@ -68,8 +68,26 @@ class _GANBase(nn.Module):
             k = self.noise_centers.shape[0]
             which = (pdg.randint(0, k, (int(n),), generator=generator) if generator is not None
                      else pdg.randint(0, k, (int(n),)))
-            return self.noise_centers[which] + _randn(shape, generator)
+            return self.noise_centers[which].reshape(shape) + _randn(shape, generator)
         return _randn(shape, generator)
+
+    def _init_noise(self, noise, components, scale, allowed):
+        """Validate the prior; a mixture gets its fixed centres as a buffer (saved with the
+        model, so sampling is reproducible) and its settings in ``self.config``."""
+        if noise not in allowed:
+            raise ValueError(f"{type(self).__name__}: noise must be one of {allowed}, got "
+                             f"{noise!r}")
+        self.noise = noise
+        if noise != "mixture":
+            return
+        if int(components) < 1 or not scale >= 0:
+            raise ValueError(f"{type(self).__name__}: a mixture prior needs noise_components "
+                             f">= 1 and noise_scale >= 0, got {components} and {scale}")
+        import pydeepgen as pdg
+
+        self.config.update(noise_components=int(components), noise_scale=float(scale))
+        self.register_buffer("noise_centers",
+                             pdg.randn(int(components), self.latent_dim) * float(scale))
 
     def _run_d(self, x):
         for m in _strip_sigmoid(self.discriminator):
@@ -118,11 +136,6 @@ class GAN(_GANBase):
                  noise="normal", data_shape=None, d_dropout=0.0, d_spectral_norm=False,
                  noise_components=10, noise_scale=1.0):
         super().__init__()
-        if noise not in ("normal", "uniform", "mixture"):
-            raise ValueError(f"GAN: noise must be 'normal', 'uniform' or 'mixture', got {noise!r}")
-        if noise == "mixture" and (int(noise_components) < 1 or not noise_scale >= 0):
-            raise ValueError(f"GAN: a mixture prior needs noise_components >= 1 and noise_scale "
-                             f">= 0, got {noise_components} and {noise_scale}")
         data_shape = tuple(data_shape) if data_shape is not None else (int(data_dim),)
         if math.prod(data_shape) != int(data_dim):
             raise ValueError(f"GAN: data_shape {data_shape} does not hold {data_dim} values")
@@ -132,16 +145,9 @@ class GAN(_GANBase):
                            out_activation=out_activation, noise=noise,
                            data_shape=list(data_shape), d_dropout=float(d_dropout),
                            d_spectral_norm=bool(d_spectral_norm))
-        self.data_dim, self.latent_dim, self.noise = int(data_dim), int(latent_dim), noise
+        self.data_dim, self.latent_dim = int(data_dim), int(latent_dim)
         self.latent_shape = (self.latent_dim,)
-        if noise == "mixture":
-            import pydeepgen as pdg
-
-            self.config.update(noise_components=int(noise_components),
-                               noise_scale=float(noise_scale))
-            # fixed centres, saved with the model so that sampling is reproducible
-            self.register_buffer("noise_centers", pdg.randn(int(noise_components),
-                                                            self.latent_dim) * float(noise_scale))
+        self._init_noise(noise, noise_components, noise_scale, ("normal", "uniform", "mixture"))
         self.data_shape = data_shape
         self.generator = nn.Sequential(*mlp_layers(self.latent_dim, as_tuple(g_hidden),
                                                    self.data_dim, g_activation, out_activation))
@@ -276,20 +282,22 @@ class DCGAN(_GANBase):
     (C, 4s, 4s) -> Tanh, with s = image_size / 4 (7 for 28x28).
     discriminator: Conv(k4, s2, p1) to d -> LeakyReLU(0.2) -> Conv(k4, s2, p1) to 2d -> BN ->
     LeakyReLU(0.2) -> flatten -> Linear -> Sigmoid. ``d_spectral_norm`` spectrally normalizes
-    the discriminator's convolutions and Linear layer.
+    the discriminator's convolutions and Linear layer; ``noise="mixture"`` is the Gaussian-mixture
+    prior of :class:`GAN`.
     """
 
     def __init__(self, image_size=28, channels=1, latent_dim=64, g_features=64, d_features=64,
-                 d_spectral_norm=False):
+                 d_spectral_norm=False, noise="normal", noise_components=10, noise_scale=1.0):
         super().__init__()
         s = int(image_size)
         if s % 4 or s < 4:
             raise ValueError(f"DCGAN: image_size must be a multiple of 4, got {image_size}")
         self.config = dict(image_size=s, channels=int(channels), latent_dim=int(latent_dim),
                            g_features=int(g_features), d_features=int(d_features),
-                           d_spectral_norm=bool(d_spectral_norm))
-        self.latent_dim, self.noise = int(latent_dim), "normal"
+                           d_spectral_norm=bool(d_spectral_norm), noise=noise)
+        self.latent_dim = int(latent_dim)
         self.latent_shape = (self.latent_dim, 1, 1)
+        self._init_noise(noise, noise_components, noise_scale, ("normal", "mixture"))
         self.data_shape = (int(channels), s, s)
         self.data_dim = int(channels) * s * s
         g, d, q = int(g_features), int(d_features), s // 4
