@@ -313,3 +313,19 @@ def test_class_balance_analysis_script(capsys, monkeypatch):
     fid = [float(r[2]) for r in rows]
     assert len(rows) == 6 and tvd[-1] > 0.15 and tvd[0] < 0.05
     assert fid[-1] > fid[0]  # a skewed class histogram costs FID
+
+
+@needs_mnist
+@needs_lipi
+def test_sample_confidence_script(capsys, monkeypatch):
+    import runpy
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "analysis" / "sample_confidence.py"
+    gen = DATA / "lipizzaner" / "mnist-generator-000.npz"
+    monkeypatch.setattr(sys, "argv", [str(script), str(gen), "--data-root", str(DATA),
+                                      "--n", "500"])
+    runpy.run_path(str(script), run_name="__main__")
+    real, fake = [ln.split()[-3:] for ln in capsys.readouterr().out.splitlines()[1:3]]
+    # the classifier is surer about real digits than about a GAN's
+    assert float(real[0]) < float(fake[0]) and float(real[2]) > float(fake[2])
