@@ -283,6 +283,7 @@ def _configure_sample(p):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--nrow", type=int, default=None)
     p.add_argument("--label", type=int, default=None, help="conditional GANs: only this class")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")
 
 
 _sample.configure = _configure_sample
@@ -363,6 +364,7 @@ def _configure_eval(p):
     p.add_argument("--n", type=int, default=10000, help="generated images for FID/TVD")
     p.add_argument("--seed", type=int, default=0, help="seed of the latent draw")
     p.add_argument("--data-root", default=None)
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")
 
 
 _eval.configure = _configure_eval
@@ -402,6 +404,13 @@ def main(argv=None):
         return 2
     fn = COMMANDS[args.command][0]
     try:
+        threads = getattr(args, "threads", None)
+        if threads is not None:
+            if threads < 1:
+                raise CLIError(f"--threads must be positive, got {threads}")
+            import pydeepgen as pdg
+
+            pdg.set_num_threads(threads)
         return int(fn(args) or 0)
     except CLIError as e:
         print(f"pydeepgen {args.command}: error: {_one_line(e)}", file=sys.stderr)

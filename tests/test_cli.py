@@ -64,7 +64,8 @@ def test_resume_and_sample_eval(tmp_path, capsys):
     assert main(args + ["--epochs", "2", "--resume"]) == 0
     assert [r["epoch"] for r in _log(out)] == [1, 2]
     ckpt = out / "checkpoint.safetensors"
-    assert main(["sample", str(ckpt), "--n", "20", "--out", str(tmp_path / "g.png")]) == 0
+    assert main(["sample", str(ckpt), "--n", "20", "--out", str(tmp_path / "g.png"),
+                 "--threads", "1"]) == 0
     assert (tmp_path / "g.png").stat().st_size > 100
     capsys.readouterr()
     # FID/TVD are for 28x28 MNIST generators: a clear error for an 8x8 digits model
@@ -120,6 +121,7 @@ def test_errors_are_one_line(tmp_path, capsys):
         (["train", "vae", "--mode-seeking", "1"], 1, "GAN options"),
         (["train", "cnn", "--dropout", "1.5", "--dataset", "digits"], 1, "--dropout"),
         (["train", "gan", "--epochs", "0"], 1, "positive"),
+        (["sample", str(tmp_path / "missing.safetensors"), "--threads", "0"], 1, "--threads"),
         (["sample", str(tmp_path / "missing.safetensors")], 1, "does not exist"),
         (["eval", str(tmp_path / "missing.safetensors"), "--metric", "fid"], 1, "does not exist"),
     ]
