@@ -222,7 +222,7 @@ def _draw(model, args, n):
         elif args.label is not None:
             raise CLIError("--label needs a class-conditional DDPM (train ddpm --conditional)")
         return model.sample(n, labels, generator=g, sampler=args.sampler, steps=_steps(args),
-                            eta=args.eta, guidance=args.guidance)
+                            eta=args.eta, guidance=args.guidance, batch_size=500)
     if name == "Autoencoder":
         raise CLIError("an autoencoder has no prior to sample from; train a vae, or see "
                        "reconstructions.png in its run directory")

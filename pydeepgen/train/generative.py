@@ -187,7 +187,7 @@ class GenerativeTrainer(Trainer):
         if hasattr(m, "timesteps"):  # diffusion
             labels = m._labels(n) if self.conditional else None
             return m.sample(n, labels, generator=generator, sampler=self.sampler_name,
-                            steps=self.sample_steps, noise=noise)
+                            steps=self.sample_steps, noise=noise, batch_size=500)
         if noise is None:
             return m.sample(n, generator=generator)
         return m._no_grad_eval(lambda: m.decode(noise))
