@@ -85,6 +85,31 @@ def main():
            peers(lambda: np.tanh(a), lambda: torch.tanh(xt)), bytes=nbytes)
     b.case("relu 1M f32", lambda: F.relu(x), peers(lambda: np.maximum(a, 0), lambda: torch.relu(xt)),
            check=lambda: (F.relu(x), np.maximum(a, 0)), bytes=nbytes)
+    # SiLU forward + backward (the UNet's activation; the float32 backward runs the vector
+    # sigmoid a block at a time)
+    g = rng.standard_normal(n).astype(np.float32)
+    gx = pdg.tensor(g)
+    xg = pdg.tensor(a).requires_grad_(True)
+    xg_t = torch.from_numpy(a.copy()).requires_grad_(True) if torch is not None else None
+    gt = torch.from_numpy(g) if torch is not None else None
+
+    def silu_np():
+        sg = 1.0 / (1.0 + np.exp(-a))
+        return a * sg, g * sg * (1.0 + a * (1.0 - sg))
+
+    def silu_pdg():
+        F.silu(xg).backward(gx)
+        return xg.grad
+
+    def silu_torch():
+        torch.nn.functional.silu(xg_t).backward(gt)
+
+    a64 = a.astype(np.float64)
+    sg64 = 1 / (1 + np.exp(-a64))
+    b.case("silu 1M f32 fwd+bwd", lambda: (setattr(xg, "grad", None), silu_pdg()),
+           peers(silu_np, silu_torch),
+           check=lambda: ((setattr(xg, "grad", None), silu_pdg())[1],
+                          g * sg64 * (1 + a64 * (1 - sg64))), bytes=4 * 4 * n, rtol=1e-5)
 
     s = rng.standard_normal((1024, 1024)).astype(np.float32)
     sx = pdg.tensor(s)
