@@ -71,10 +71,6 @@ def _train(args):
             raise CLIError(f"--{name.replace('_', '-')} must be positive, got {v}")
     if args.lr is not None and not args.lr > 0:
         raise CLIError(f"--lr must be positive, got {args.lr}")
-    if args.threads:
-        import pydeepgen as pdg
-
-        pdg.set_num_threads(args.threads)
     kw = dict(checkpoint_every=args.checkpoint_every, log_format=args.log_format,
               progress=not args.quiet, plot_every=args.checkpoint_every or 1)
     if args.lr_schedule != "constant":

@@ -98,10 +98,6 @@ def _train_generative(args):
         raise CLIError("--arch applies to vae (mlp or conv); the autoencoder is an MLP")
     if args.ema is not None and not 0.0 < args.ema < 1.0:
         raise CLIError(f"--ema must be in (0, 1), got {args.ema}")
-    if args.threads:
-        import pydeepgen as pdg
-
-        pdg.set_num_threads(args.threads)
     dataset = args.dataset or "mnist"
     if dataset not in G.GEN_DATASETS:
         raise CLIError(f"{kind} trains on {', '.join(G.GEN_DATASETS)}, not {dataset!r}")
