@@ -57,6 +57,15 @@ def _demo(args):
 # --------------------------------------------------------------------------------------
 
 
+def check_init_from(args):
+    if args.init_from is None:
+        return
+    if args.resume:
+        raise CLIError("--init-from starts a new run; --resume continues one (pick one)")
+    if not Path(args.init_from).is_file():
+        raise CLIError(f"--init-from: checkpoint {args.init_from} does not exist")
+
+
 @command("train", "train a model: mlp, cnn, lstm, gan, cgan or dcgan")
 def _train(args):
     from .train import recipes
@@ -65,6 +74,7 @@ def _train(args):
     if args.resume and not (out / "checkpoint.safetensors").is_file():
         raise CLIError(f"--resume: no checkpoint in {out} (train without --resume first, or "
                        f"pass the run's --out DIR)")
+    check_init_from(args)
     for name in ("epochs", "batch_size", "limit", "checkpoint_every", "d_steps"):
         v = getattr(args, name, None)
         if v is not None and v < (0 if name == "checkpoint_every" else 1):
@@ -117,7 +127,7 @@ def _train(args):
         trainer = recipes.train(args.model, dataset=args.dataset, data_root=args.data_root,
                                 epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                                 seed=args.seed, out_dir=out, resume=args.resume,
-                                limit=args.limit, **kw)
+                                limit=args.limit, init_from=args.init_from, **kw)
     except ImportError as e:
         raise CLIError(str(e)) from None
     if report_interrupted(trainer):
@@ -174,6 +184,10 @@ def _configure_train(p):
     p.add_argument("--out", default=None, help="run directory (default ./runs/<model>)")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its checkpoint (bit-for-bit)")
+    p.add_argument("--init-from", default=None, metavar="CHECKPOINT",
+                   help="start a fresh run from this checkpoint's weights (fine-tuning; a new "
+                        "optimizer and epoch count). A conditional DDPM can start from an "
+                        "unconditional one")
     p.add_argument("--checkpoint-every", type=int, default=5,
                    help="epochs between checkpoints, loss plots and sample grids (also at the "
                         "end; Ctrl-C saves one too)")

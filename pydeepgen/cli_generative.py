@@ -68,6 +68,7 @@ def _train_generative(args):
     if args.resume and not (out / "checkpoint.safetensors").is_file():
         raise CLIError(f"--resume: no checkpoint in {out} (train without --resume first, or "
                        f"pass the run's --out DIR)")
+    _cli.check_init_from(args)
     bad = [f"--{k.replace('_', '-')}" for k, d in _GAN_ONLY if getattr(args, k, d) != d]
     if bad:
         raise CLIError(f"GAN options ({', '.join(bad)}) do not apply to {kind!r}")
@@ -127,7 +128,7 @@ def _train_generative(args):
                           batch_size=args.batch_size, lr=args.lr, seed=args.seed, out_dir=out,
                           resume=args.resume, limit=args.limit, arch=args.arch or "mlp",
                           latent_dim=args.latent_dim, conditional=args.conditional,
-                          model_overrides=overrides, **kw)
+                          model_overrides=overrides, init_from=args.init_from, **kw)
     except ImportError as e:
         raise CLIError(str(e)) from None
     if _cli.report_interrupted(trainer):

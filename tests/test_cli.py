@@ -73,6 +73,26 @@ def test_resume_and_sample_eval(tmp_path, capsys):
     assert "28x28" in capsys.readouterr().err
 
 
+def test_init_from_starts_a_new_run_from_weights(tmp_path, capsys):
+    from pydeepgen.train.checkpoint import load_checkpoint
+
+    src = tmp_path / "src"
+    args = ["train", "cgan", "--limit", "64", "--batch-size", "32", "--quiet"]
+    assert main(args + ["--epochs", "2", "--out", str(src)]) == 0
+    ck = src / "checkpoint.safetensors"
+    out = tmp_path / "ft"
+    assert main(args + ["--epochs", "1", "--out", str(out), "--init-from", str(ck)]) == 0
+    assert [r["epoch"] for r in _log(out)] == [1]  # a new run: its own epoch count
+    state = load_checkpoint(out / "checkpoint.safetensors")
+    assert state["meta"]["init_from"] == str(ck) and state["loop"]["epoch"] == 1
+    capsys.readouterr()
+    # a different model (the unconditional GAN lacks the label embeddings): one clear line
+    assert main(["train", "gan", "--limit", "64", "--epochs", "1", "--quiet",
+                 "--out", str(tmp_path / "g"), "--init-from", str(ck)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "warm start" in err[0]
+
+
 def test_eval_classifier(tmp_path, capsys):
     out = tmp_path / "mlp"
     assert main(["train", "mlp", "--dataset", "digits", "--epochs", "3", "--out", str(out),

@@ -397,6 +397,54 @@ def test_resume_with_ema_is_bit_for_bit(tmp_path):
     assert resumed.ema.num_updates == full.ema.num_updates == 6
 
 
+def test_warm_start_conditional_from_unconditional(tmp_path):
+    x, y = _digits(96)
+    cfg = dict(lr=1e-3, batch_size=32, ema_decay=0.9, progress=False, sample_every=0,
+               n_samples=4, sample_steps=2)
+    pdg.manual_seed(3)
+    src = GenerativeTrainer(_randomize(_tiny()), epochs=1, out_dir=tmp_path / "u", **cfg)
+    src.fit((x,))
+    ck = tmp_path / "u" / "checkpoint.safetensors"
+
+    pdg.manual_seed(4)
+    tr = GenerativeTrainer(_tiny(num_classes=10), epochs=1, out_dir=tmp_path / "c", **cfg)
+    missing = tr.warm_start(ck)
+    assert missing == {"model": ["net.label_emb.weight"], "ema": ["net.label_emb.weight"]}
+    # the zeroed label embedding makes the new net the source net for every label
+    xt = pdg.randn(5, 1, 8, 8)
+    t = np.array([0, 10, 40, 70, 99])
+    labels = pdg.from_numpy(np.array([0, 3, 9, 10, 5], dtype=np.int64))
+    for name in ("model", "ema"):
+        with pdg.no_grad():
+            want = src.modules[name](xt, t).numpy()
+            got = tr.modules[name](xt, t, labels).numpy()
+        np.testing.assert_array_equal(got, want, err_msg=name)
+    # it then trains as a fresh run: epoch 0, its own optimizer, the source named in meta
+    hist = tr.fit((x, y), init_from=ck)
+    assert tr.epoch == 1 and len(hist) == 1 and tr.meta["init_from"] == str(ck)
+    assert np.abs(tr.model.net.label_emb.weight.detach().numpy()).max() > 0
+
+
+def test_warm_start_bad_input(tmp_path):
+    from pydeepgen.train.checkpoint import CheckpointError
+
+    x, y = _digits(64)
+    cfg = dict(lr=1e-3, batch_size=32, progress=False, sample_every=0, n_samples=4,
+               sample_steps=2)
+    GenerativeTrainer(_tiny(num_classes=10), epochs=1, out_dir=tmp_path / "c", **cfg).fit((x, y))
+    ck = tmp_path / "c" / "checkpoint.safetensors"
+    # a conditional source has tensors an unconditional model lacks
+    with pytest.raises(CheckpointError, match="label_emb"):
+        GenerativeTrainer(_tiny(), epochs=1, **cfg).warm_start(ck)
+    # a different width: the message counts the mismatches and names one with both shapes
+    with pytest.raises(CheckpointError, match=r"tensors of .* differ in shape"):
+        GenerativeTrainer(_tiny(ch=4, num_classes=10), epochs=1, **cfg).warm_start(ck)
+    bad = tmp_path / "junk.safetensors"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError):
+        GenerativeTrainer(_tiny(), epochs=1, **cfg).warm_start(bad)
+
+
 # -- CLI -----------------------------------------------------------------------------------
 
 
@@ -425,3 +473,11 @@ def test_cli_train_resume_sample_ddpm(tmp_path, capsys):
     assert cli.main(["eval", ck, "--metric", "fid"]) == 1  # 8x8 digits are not MNIST
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and all(e.startswith("pydeepgen ") for e in err)
+    # --init-from: a new run from those weights; not with --resume, not from a missing file
+    fresh = [a if a != str(out) else str(tmp_path / "ft") for a in base]
+    assert cli.main(fresh + ["--epochs", "1", "--init-from", ck]) == 0
+    assert "done: 1 epochs" in capsys.readouterr().out
+    assert cli.main(fresh + ["--epochs", "2", "--init-from", ck, "--resume"]) == 1
+    assert cli.main(fresh + ["--epochs", "1", "--init-from", str(tmp_path / "nope")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "--resume" in err[0] and "does not exist" in err[1]

@@ -349,6 +349,17 @@ class DDPM(nn.Module):
     def forward(self, x, t, labels=None):
         return self.net(x, t, labels)
 
+    def warm_start_init(self, missing_keys):
+        """Called by :meth:`Trainer.warm_start` with the tensors the source checkpoint
+        lacked. A conditional DDPM started from an unconditional one zeroes its label
+        embedding, so it begins as exactly the unconditional model (the embedding is added
+        to the time embedding) and learns the classes from there."""
+        import pydeepgen as pdg
+
+        if "net.label_emb.weight" in missing_keys:
+            with pdg.no_grad():
+                self.net.label_emb.weight.zero_()
+
     # -- training --------------------------------------------------------------------------
     def q_sample(self, x0, t, noise):
         """x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) noise for integer timesteps ``t`` (N,)."""

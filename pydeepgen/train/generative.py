@@ -339,11 +339,13 @@ def build_model(kind, info, arch="mlp", latent_dim=None, **overrides):
 
 def train(kind, dataset="mnist", data_root=None, epochs=None, batch_size=None, lr=None, seed=0,
           out_dir=None, resume=False, limit=None, arch="mlp", latent_dim=None, conditional=False,
-          model_overrides=None, **trainer_kwargs):
+          model_overrides=None, init_from=None, **trainer_kwargs):
     """Train ``kind`` ("ae", "vae", "ddpm") and return the :class:`GenerativeTrainer`.
 
     ``conditional`` (ddpm): class-conditional with classifier-free guidance. DDPMs keep an EMA
-    of the weights (decay 0.999) unless ``ema_decay`` says otherwise."""
+    of the weights (decay 0.999) unless ``ema_decay`` says otherwise. ``init_from``: start a
+    fresh run from another checkpoint's weights (:meth:`Trainer.warm_start`), e.g. a
+    conditional DDPM from an unconditional one of the same size."""
     import pydeepgen as pdg
 
     if kind not in GEN_KINDS:
@@ -367,5 +369,5 @@ def train(kind, dataset="mnist", data_root=None, epochs=None, batch_size=None, l
         seed=seed, out_dir=out_dir, val_data=test, data_root=info.get("data_root"),
         meta={"kind": kind, "data": info}, **kw)
     data = arrays if kind == "ddpm" and conditional else arrays[:1]
-    trainer.fit(data, resume=resume)
+    trainer.fit(data, resume=resume, init_from=init_from)
     return trainer

@@ -180,9 +180,11 @@ def make_trainer(kind, model, info, test_arrays=None, epochs=None, batch_size=No
 
 
 def train(kind, dataset=None, data_root=None, epochs=None, batch_size=None, lr=None, seed=0,
-          out_dir=None, resume=False, limit=None, model_overrides=None, **trainer_kwargs):
+          out_dir=None, resume=False, limit=None, model_overrides=None, init_from=None,
+          **trainer_kwargs):
     """Train model ``kind`` on ``dataset`` (default: the kind's default) and return the
     trainer (``trainer.history``, ``trainer.model``/``trainer.gan``, ``trainer.interrupted``).
+    ``init_from``: start from another checkpoint's weights (:meth:`Trainer.warm_start`).
     """
     import pydeepgen as pdg
 
@@ -205,7 +207,7 @@ def train(kind, dataset=None, data_root=None, epochs=None, batch_size=None, lr=N
     model = build_model(kind, info, **(model_overrides or {}))
     trainer = make_trainer(kind, model, info, test_arrays, epochs, batch_size, lr, seed,
                            out_dir, **trainer_kwargs)
-    trainer.fit(arrays, resume=resume)
+    trainer.fit(arrays, resume=resume, init_from=init_from)
     return trainer
 
 

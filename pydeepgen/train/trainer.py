@@ -248,6 +248,45 @@ class Trainer:
         self.load_state_dict(load_checkpoint(path))
         return path
 
+    def warm_start(self, path):
+        """Initialise the weights from another run's checkpoint (fine-tuning), keeping this
+        trainer's fresh optimizer, epoch counter and RNG.
+
+        Each module takes the same-named module of the checkpoint (an EMA copy falls back to
+        the checkpoint's ``model`` if it kept none). Tensors of the same name must have the
+        same shape; tensors the source lacks keep their initialisation, and a model that
+        defines ``warm_start_init(missing_keys)`` gets to set them (the conditional DDPM
+        zeroes its new label embedding so it starts as the unconditional model)."""
+        state = load_checkpoint(path)
+        try:
+            sources = state["modules"]
+        except (KeyError, TypeError):
+            raise CheckpointError(f"warm start: {path} is not a training checkpoint") from None
+        loaded = {}
+        for name, m in self.modules.items():
+            src = sources.get(name, sources.get("model"))
+            if src is None:
+                raise CheckpointError(f"warm start: {path} holds modules {sorted(sources)}, "
+                                      f"none for {name!r}")
+            own = m.state_dict()
+            extra = sorted(set(src) - set(own))
+            if extra:
+                raise CheckpointError(f"warm start: {path} has tensors this {type(m).__name__} "
+                                      f"lacks: {', '.join(extra[:5])} (a different model?)")
+            bad = [f"{k} {tuple(src[k].shape)} vs {tuple(t.shape)}" for k, t in own.items()
+                   if k in src and tuple(src[k].shape) != tuple(t.shape)]
+            if bad:
+                raise CheckpointError(f"warm start: {len(bad)} tensors of {path} differ in "
+                                      f"shape from this {type(m).__name__}'s, e.g. "
+                                      f"{'; '.join(bad[:3])} (a different size?)")
+            m.load_state_dict(src, strict=False)
+            missing = sorted(set(own) - set(src))
+            if missing and hasattr(m, "warm_start_init"):
+                m.warm_start_init(missing)
+            loaded[name] = missing
+        self.meta["init_from"] = str(path)
+        return loaded
+
     # -- the loop --------------------------------------------------------------------------
     def _on_sigint(self, signum, frame):
         if self._stop or not self._in_step:
@@ -268,11 +307,13 @@ class Trainer:
     def _steps_per_epoch(self, n):
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
-    def fit(self, data, resume=False):
+    def fit(self, data, resume=False, init_from=None):
         """Train on ``data`` (see :func:`as_arrays`) until ``self.epochs`` epochs are done.
 
         ``resume``: False (start fresh), True (continue from ``out_dir``'s checkpoint) or a
-        checkpoint path. Returns the history (one dict per epoch)."""
+        checkpoint path. ``init_from``: a fresh run starts from this checkpoint's weights
+        (:meth:`warm_start`); ignored when resuming, whose checkpoint already holds them.
+        Returns the history (one dict per epoch)."""
         import pydeepgen as pdg
 
         arrays = as_arrays(data)
@@ -287,6 +328,8 @@ class Trainer:
                               for g in opt.param_groups]
         if resume:
             self.resume_from(None if resume is True else resume)
+        elif init_from is not None:
+            self.warm_start(init_from)
             if self._perm is not None and self._perm.shape[0] != n:
                 raise CheckpointError(f"checkpoint was trained on {self._perm.shape[0]} samples, "
                                       f"the data has {n}")
