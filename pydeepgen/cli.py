@@ -299,7 +299,7 @@ def _configure_sample(p):
 _sample.configure = _configure_sample
 
 
-@command("eval", "score a checkpoint: fid, tvd (MNIST GANs), label-accuracy (cGAN), "
+@command("eval", "score a checkpoint: fid, tvd (MNIST GANs), label-accuracy (cGAN, conditional DDPM), "
                  "accuracy (classifiers), rmse (LSTM)")
 def _eval(args):
     import pydeepgen as pdg

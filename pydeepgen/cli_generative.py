@@ -207,7 +207,8 @@ def _steps(args):
 
 
 def _draw(model, args, n):
-    """``n`` samples from a VAE or DDPM, mapped to [-1, 1]."""
+    """``n`` samples from a VAE or DDPM, mapped to [-1, 1], and their labels (None unless the
+    model is a class-conditional DDPM)."""
     import pydeepgen as pdg
 
     g = pdg.Generator().manual_seed(args.seed)
@@ -218,15 +219,16 @@ def _draw(model, args, n):
             labels = model._labels(n, None if args.label is None else [args.label] * n)
         elif args.label is not None:
             raise CLIError("--label needs a class-conditional DDPM (train ddpm --conditional)")
-        return model.sample(n, labels, generator=g, sampler=args.sampler, steps=_steps(args),
-                            eta=args.eta, guidance=args.guidance, batch_size=500)
+        x = model.sample(n, labels, generator=g, sampler=args.sampler, steps=_steps(args),
+                         eta=args.eta, guidance=args.guidance, batch_size=500)
+        return x, labels
     if name == "Autoencoder":
         raise CLIError("an autoencoder has no prior to sample from; train a vae, or see "
                        "reconstructions.png in its run directory")
     for opt, default in (("label", None), ("eta", 0.0), ("guidance", 1.0), ("steps", None)):
         if getattr(args, opt) != default:
             raise CLIError(f"--{opt} applies to diffusion checkpoints, not a {name}")
-    return model.sample(n, generator=g) * 2.0 - 1.0  # Bernoulli means in [0, 1] -> [-1, 1]
+    return model.sample(n, generator=g) * 2.0 - 1.0, None  # Bernoulli means -> [-1, 1]
 
 
 def _wrap_sample(orig):
@@ -243,7 +245,7 @@ def _wrap_sample(orig):
             raise CLIError(f"--n must be positive, got {args.n}")
         if args.steps is not None and args.steps < 1:
             raise CLIError(f"--steps must be positive, got {args.steps}")
-        x = _draw(model, args, args.n)
+        x, _ = _draw(model, args, args.n)
         cond = getattr(model, "conditional", False)
         save_sample_grid(x, args.out, nrow=args.nrow or (10 if cond else 8))
         how = ""
@@ -291,18 +293,27 @@ def _wrap_eval(orig):
             print(f"{what} {r['nll_bound']:.2f} nats per image (reconstruction {r['rec']:.2f}"
                   f" + KL {r['kl']:.2f}; {r['n']} {data.get('dataset', 'mnist')} test images)")
             return 0
-        if args.metric in ("fid", "tvd"):
-            from .metrics import mnist_scores
+        if args.metric in ("fid", "tvd", "label-accuracy"):
+            from .metrics import label_accuracy, mnist_scores
 
             if list(getattr(model, "data_shape", ())) not in ([1, 28, 28], [784]):
                 raise CLIError(f"--metric {args.metric} scores 28x28 MNIST models; this one "
                                f"makes {tuple(model.data_shape)} images ({data.get('dataset')})")
-            x = _draw(model, args, args.n)
+            if args.metric == "label-accuracy" and not getattr(model, "conditional", False):
+                raise CLIError(f"--metric label-accuracy needs a class-conditional model "
+                               f"(cgan, or ddpm --conditional); this is an unconditional {name}")
+            if args.n < 1:
+                raise CLIError(f"--n must be positive, got {args.n}")
+            x, labels = _draw(model, args, args.n)
+            if args.metric == "label-accuracy":
+                print(f"label accuracy {label_accuracy(x, labels):.4f} (n={args.n}, "
+                      f"seed={args.seed}, guidance={args.guidance})")
+                return 0
             _cli.print_scores(args.metric, mnist_scores(x, protocol=args.protocol, n=args.n,
                                                         data_root=data_root), args, data_root)
             return 0
-        raise CLIError(f"--metric {args.metric} does not apply to a {name}; use elbo (VAE) or "
-                       f"fid/tvd")
+        raise CLIError(f"--metric {args.metric} does not apply to a {name}; use elbo (VAE), "
+                       f"fid/tvd, or label-accuracy (conditional DDPM)")
 
     def configure(p):
         orig.configure(p)

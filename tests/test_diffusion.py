@@ -4,6 +4,8 @@ free guidance, EMA, training a tiny UNet on 8x8 digits (loss falls), bit-for-bit
 EMA, the CLI, and bad input."""
 
 import math
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +15,10 @@ from pydeepgen import nn
 from pydeepgen.models.diffusion import (DDPM, EMA, SelfAttention, UNet, beta_schedule,
                                         timestep_embedding)
 from pydeepgen.train.generative import GenerativeTrainer, load_gen_data
+
+DATA = Path(os.environ.get("PDG_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+needs_mnist = pytest.mark.skipif(not (DATA / "mnist" / "train-images-idx3-ubyte.gz").is_file(),
+                                 reason=f"MNIST not found under {DATA} (set PDG_TEST_DATA)")
 
 
 @pytest.fixture(autouse=True)
@@ -481,3 +487,30 @@ def test_cli_train_resume_sample_ddpm(tmp_path, capsys):
     assert cli.main(fresh + ["--epochs", "1", "--init-from", str(tmp_path / "nope")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "--resume" in err[0] and "does not exist" in err[1]
+
+
+@needs_mnist
+def test_cli_eval_conditional_ddpm_on_mnist(tmp_path, capsys):
+    """fid and label-accuracy of a (barely trained) conditional MNIST DDPM through the CLI."""
+    import pydeepgen.cli_generative  # noqa: F401
+    from pydeepgen import cli
+
+    base = ["train", "ddpm", "--dataset", "mnist", "--data-root", str(DATA), "--limit", "64",
+            "--ch", "4", "--timesteps", "20", "--steps", "2", "--epochs", "1", "--quiet",
+            "--no-attention", "--threads", "1", "--score-every", "0"]
+    assert cli.main(base + ["--conditional", "--out", str(tmp_path / "c")]) == 0
+    assert cli.main(base + ["--out", str(tmp_path / "u")]) == 0
+    capsys.readouterr()
+    ck = str(tmp_path / "c" / "checkpoint.safetensors")
+    ev = ["--n", "30", "--steps", "2", "--data-root", str(DATA), "--threads", "1"]
+    assert cli.main(["eval", ck, "--metric", "label-accuracy", "--guidance", "2"] + ev) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("label accuracy ") and "guidance=2.0" in out
+    assert 0.0 <= float(out.split()[2]) <= 1.0
+    assert cli.main(["eval", ck, "--metric", "fid", "--protocol", "clean"] + ev) == 0
+    assert float(capsys.readouterr().out.split()[1]) > 0
+    uncond = str(tmp_path / "u" / "checkpoint.safetensors")
+    assert cli.main(["eval", uncond, "--metric", "label-accuracy"] + ev) == 1
+    assert cli.main(["eval", ck, "--metric", "label-accuracy", "--n", "0"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "class-conditional" in err[0] and "--n must be positive" in err[1]
