@@ -57,6 +57,17 @@ def _demo(args):
 # --------------------------------------------------------------------------------------
 
 
+def check_counts(args, names, zero_ok=()):
+    """One-line error for an integer option (``--n``, ``--epochs``...) below 1, or below 0 for
+    those in ``zero_ok``; options the command lacks or left unset are skipped."""
+    for name in names:
+        v = getattr(args, name, None)
+        low = 0 if name in zero_ok else 1
+        if v is not None and v < low:
+            what = "must be >= 0" if low == 0 else "must be positive"
+            raise CLIError(f"--{name.replace('_', '-')} {what}, got {v}")
+
+
 def check_init_from(args):
     if args.init_from is None:
         return
@@ -75,10 +86,8 @@ def _train(args):
         raise CLIError(f"--resume: no checkpoint in {out} (train without --resume first, or "
                        f"pass the run's --out DIR)")
     check_init_from(args)
-    for name in ("epochs", "batch_size", "limit", "checkpoint_every", "d_steps"):
-        v = getattr(args, name, None)
-        if v is not None and v < (0 if name == "checkpoint_every" else 1):
-            raise CLIError(f"--{name.replace('_', '-')} must be positive, got {v}")
+    check_counts(args, ("epochs", "batch_size", "limit", "checkpoint_every", "d_steps"),
+                 zero_ok=("checkpoint_every",))
     if args.lr is not None and not args.lr > 0:
         raise CLIError(f"--lr must be positive, got {args.lr}")
     kw = dict(checkpoint_every=args.checkpoint_every, log_format=args.log_format,
@@ -263,8 +272,7 @@ def _sample(args):
     if not hasattr(model, "sample_noise"):
         raise CLIError(f"{args.checkpoint} holds a {type(model).__name__}, not a generative "
                        f"model")
-    if args.n < 1:
-        raise CLIError(f"--n must be positive, got {args.n}")
+    check_counts(args, ("n",))
     g = pdg.Generator().manual_seed(args.seed)
     labels = None
     if getattr(model, "conditional", False):
@@ -299,8 +307,8 @@ def _configure_sample(p):
 _sample.configure = _configure_sample
 
 
-@command("eval", "score a checkpoint: fid, tvd (MNIST GANs), label-accuracy (cGAN, conditional DDPM), "
-                 "accuracy (classifiers), rmse (LSTM)")
+@command("eval", "score a checkpoint: fid, tvd (MNIST GANs), label-accuracy (cGAN, "
+                 "conditional DDPM), accuracy (classifiers), rmse (LSTM)")
 def _eval(args):
     import pydeepgen as pdg
 
@@ -320,6 +328,7 @@ def _eval(args):
         cond = getattr(model, "conditional", False)
         if metric == "label-accuracy" and not cond:
             raise CLIError("--metric label-accuracy needs a conditional GAN (cgan)")
+        check_counts(args, ("n",))
         g = pdg.Generator().manual_seed(args.seed)
         labels = model._labels(args.n, None) if cond else None
         x = model.sample(args.n, labels, generator=g) if cond else model.sample(args.n, generator=g)

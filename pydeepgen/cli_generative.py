@@ -72,13 +72,9 @@ def _train_generative(args):
     bad = [f"--{k.replace('_', '-')}" for k, d in _GAN_ONLY if getattr(args, k, d) != d]
     if bad:
         raise CLIError(f"GAN options ({', '.join(bad)}) do not apply to {kind!r}")
-    for name in ("epochs", "batch_size", "limit", "latent_dim", "timesteps", "ch",
-                 "num_res_blocks", "steps", "score_n"):
-        v = getattr(args, name, None)
-        if v is not None and v < 1:
-            raise CLIError(f"--{name.replace('_', '-')} must be positive, got {v}")
-    if args.checkpoint_every < 0:
-        raise CLIError(f"--checkpoint-every must be >= 0, got {args.checkpoint_every}")
+    _cli.check_counts(args, ("epochs", "batch_size", "limit", "latent_dim", "timesteps", "ch",
+                             "num_res_blocks", "steps", "score_n", "checkpoint_every"),
+                      zero_ok=("checkpoint_every",))
     if args.lr is not None and not args.lr > 0:
         raise CLIError(f"--lr must be positive, got {args.lr}")
     ddpm_only = ("conditional", "timesteps", "schedule", "ch", "ch_mult", "num_res_blocks",
@@ -241,10 +237,7 @@ def _wrap_sample(orig):
                 raise CLIError("--sampler/--steps/--eta/--guidance apply to diffusion "
                                "checkpoints")
             return orig(args)
-        if args.n < 1:
-            raise CLIError(f"--n must be positive, got {args.n}")
-        if args.steps is not None and args.steps < 1:
-            raise CLIError(f"--steps must be positive, got {args.steps}")
+        _cli.check_counts(args, ("n", "steps"))
         x, _ = _draw(model, args, args.n)
         cond = getattr(model, "conditional", False)
         save_sample_grid(x, args.out, nrow=args.nrow or (10 if cond else 8))
@@ -285,8 +278,7 @@ def _wrap_eval(orig):
 
             if name not in ("VAE", "ConvVAE"):
                 raise CLIError(f"--metric elbo needs a VAE; {args.checkpoint} holds a {name}")
-            if args.k < 1:
-                raise CLIError(f"--k must be positive, got {args.k}")
+            _cli.check_counts(args, ("k",))
             test, _ = load_gen_data("vae", data.get("dataset", "mnist"), data_root, train=False)
             r = elbo(model, test[0], k=args.k, seed=args.seed)
             what = "negative ELBO" if args.k == 1 else f"importance-weighted bound (k={args.k})"
@@ -302,8 +294,7 @@ def _wrap_eval(orig):
             if args.metric == "label-accuracy" and not getattr(model, "conditional", False):
                 raise CLIError(f"--metric label-accuracy needs a class-conditional model "
                                f"(cgan, or ddpm --conditional); this is an unconditional {name}")
-            if args.n < 1:
-                raise CLIError(f"--n must be positive, got {args.n}")
+            _cli.check_counts(args, ("n", "steps"))
             x, labels = _draw(model, args, args.n)
             if args.metric == "label-accuracy":
                 print(f"label accuracy {label_accuracy(x, labels):.4f} (n={args.n}, "

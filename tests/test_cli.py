@@ -68,6 +68,8 @@ def test_resume_and_sample_eval(tmp_path, capsys):
                  "--threads", "1"]) == 0
     assert (tmp_path / "g.png").stat().st_size > 100
     capsys.readouterr()
+    assert main(["sample", str(ckpt), "--n", "0", "--out", str(tmp_path / "h.png")]) == 1
+    assert "--n must be positive, got 0" in capsys.readouterr().err
     # FID/TVD are for 28x28 MNIST generators: a clear error for an 8x8 digits model
     assert main(["eval", str(ckpt), "--metric", "fid"]) == 1
     assert "28x28" in capsys.readouterr().err
@@ -114,6 +116,8 @@ def test_mnist_gan_and_lipizzaner_eval(tmp_path, capsys):
                  "--data-root", str(DATA)]) == 0
     printed = capsys.readouterr().out
     assert printed.startswith("tvd ") and "real-vs-real floor: tvd" in printed
+    assert main(["eval", str(ckpt), "--metric", "fid", "--n", "-3", "--data-root", str(DATA)]) == 1
+    assert "--n must be positive, got -3" in capsys.readouterr().err
     gen = DATA / "lipizzaner" / "mnist-generator-000.npz"
     if gen.is_file():
         assert main(["eval", str(gen), "--metric", "fid", "--n", "640",
