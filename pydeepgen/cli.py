@@ -57,6 +57,14 @@ def _demo(args):
 # --------------------------------------------------------------------------------------
 
 
+# the GAN options' dests and defaults, for "does not apply to this model" checks
+GAN_OPTION_DEFAULTS = (("loss", "bce"), ("d_steps", 1), ("lr_g", None), ("lr_d", None),
+                       ("ema", None), ("label_smoothing", 0.0), ("instance_noise", 0.0),
+                       ("score_every", 0), ("score_protocol", "clean"), ("d_dropout", 0.0),
+                       ("mode_seeking", 0.0), ("d_spectral_norm", False), ("noise", None),
+                       ("info_weight", 0.0))
+
+
 def check_counts(args, names, zero_ok=()):
     """One-line error for an integer option (``--n``, ``--epochs``...) below 1, or below 0 for
     those in ``zero_ok``; options the command lacks or left unset are skipped."""
@@ -115,16 +123,19 @@ def _train(args):
             if args.model == "cgan":
                 raise CLIError("--d-spectral-norm applies to gan and dcgan, not cgan")
             kw.setdefault("model_overrides", {})["d_spectral_norm"] = True
+        if args.info_weight:
+            if not args.info_weight > 0 or args.noise != "mixture":
+                raise CLIError(f"--info-weight must be positive and needs --noise mixture (its "
+                               f"components are the codes), got {args.info_weight} with "
+                               f"--noise {args.noise or 'normal'}")
+            kw.setdefault("model_overrides", {})["info_head"] = True
+            kw["info_weight"] = args.info_weight
         if args.lr_g is not None:
             kw["lr_g"] = args.lr_g
         if args.lr_d is not None:
             kw["lr_d"] = args.lr_d
     else:
-        if any(getattr(args, k) not in (None, d) for k, d in (
-                ("loss", "bce"), ("d_steps", 1), ("lr_g", None), ("lr_d", None), ("ema", None),
-                ("label_smoothing", 0.0), ("instance_noise", 0.0), ("score_every", 0),
-                ("score_protocol", "clean"), ("d_dropout", 0.0), ("mode_seeking", 0.0),
-                ("d_spectral_norm", False), ("noise", None))):
+        if any(getattr(args, k) not in (None, d) for k, d in GAN_OPTION_DEFAULTS):
             raise CLIError(f"GAN options (--loss, --d-steps, --lr-g, ...) do not apply to "
                            f"{args.model!r}")
         dropout = getattr(args, "dropout", None)  # the option comes with cli_generative
@@ -222,6 +233,10 @@ def _configure_train(p):
                    help="the generator's prior (gan, dcgan): mixture = 10 separated Gaussians")
     g.add_argument("--d-spectral-norm", action="store_true",
                    help="spectral normalization of the discriminator's layers (gan, dcgan)")
+    g.add_argument("--info-weight", type=float, default=0.0,
+                   help="InfoGAN: weight of the term that makes each mixture component "
+                        "recognisable to a head on the discriminator (gan, dcgan; needs "
+                        "--noise mixture)")
     g.add_argument("--score-every", type=int, default=0,
                    help="MNIST FID/TVD every N epochs (28x28 MNIST GANs)")
     g.add_argument("--score-n", type=int, default=1000)

@@ -29,10 +29,8 @@ _GEN_OPTS = {"arch": None, "latent_dim": None, "conditional": False, "timesteps"
              "schedule": None, "ch": None, "ch_mult": None, "num_res_blocks": None,
              "no_attention": False, "dropout": None, "grad_clip": None, "sampler": None,
              "steps": None}
-_GAN_ONLY = (("loss", "bce"), ("d_steps", 1), ("lr_g", None), ("lr_d", None),
-             ("label_smoothing", 0.0), ("instance_noise", 0.0), ("d_dropout", 0.0),
-             ("mode_seeking", 0.0), ("score_protocol", "clean"), ("d_spectral_norm", False),
-             ("noise", None))
+# --ema and --score-every apply to diffusion runs too
+_GAN_ONLY = tuple(kd for kd in _cli.GAN_OPTION_DEFAULTS if kd[0] not in ("ema", "score_every"))
 
 
 def _extend_choices(parser, dest, extra):

@@ -142,6 +142,52 @@ def test_gan_mixture_prior():
         models.DCGAN(image_size=8, noise="uniform")
 
 
+@pytest.mark.parametrize("kind", ["GAN", "DCGAN"])
+def test_info_head(kind):
+    pdg.manual_seed(np.random.randint(1 << 30))
+    if kind == "GAN":
+        m = models.GAN(data_dim=64, data_shape=(1, 8, 8), latent_dim=6, g_hidden=(8,),
+                       d_hidden=(12,), noise="mixture", noise_components=5, info_head=True,
+                       d_dropout=0.3)
+    else:
+        m = models.DCGAN(image_size=8, g_features=4, d_features=4, latent_dim=6,
+                         noise="mixture", noise_components=5, info_head=True)
+    m.eval()  # no dropout, BatchNorm on running stats: both passes see the same network
+    # the codes are the components the latents came from, on the same draws as sample_noise
+    z, codes = m.sample_noise_and_codes(300, generator=pdg.Generator().manual_seed(4))
+    np.testing.assert_array_equal(
+        z.numpy(), m.sample_noise(300, generator=pdg.Generator().manual_seed(4)).numpy())
+    c = codes.numpy()
+    assert codes.dtype == pdg.int64 and c.min() >= 0 and c.max() < 5 and len(set(c)) == 5
+    resid = z.numpy().reshape(300, 6) - m.noise_centers.numpy()[c]
+    assert abs(resid.std() - 1.0) < 0.1
+    # one pass gives D's score (equal to d_logits) and the head's logits over the components
+    x = pdg.from_numpy(np.random.uniform(-1, 1, (7, 1, 8, 8)).astype(np.float32))
+    score, code_logits = m.d_logits_and_codes(x)
+    np.testing.assert_allclose(score.detach().numpy(), m.d_logits(x).detach().numpy(),
+                               rtol=1e-6, atol=1e-6)
+    assert tuple(code_logits.shape) == (7, 5)
+    # the head's logits are its Linear applied to D's last hidden features
+    h = x.reshape(7, -1) if kind == "GAN" else x
+    for layer in list(m.discriminator)[:-2]:
+        h = layer(h)
+    w, b = m.info_head.weight.detach().numpy(), m.info_head.bias.detach().numpy()
+    np.testing.assert_allclose(code_logits.detach().numpy(), h.detach().numpy() @ w.T + b,
+                               rtol=1e-5, atol=1e-5)
+    # rebuilt from its config, with the head's weights in the state dict
+    m2 = models.build(kind, m.config)
+    assert "info_head.weight" in m2.state_dict()
+    m2.load_state_dict(m.state_dict())
+    np.testing.assert_array_equal(m2.eval().d_logits_and_codes(x)[1].detach().numpy(),
+                                  code_logits.detach().numpy())
+    cls = getattr(models, kind)
+    kw = dict(image_size=8) if kind == "DCGAN" else dict(data_dim=64)
+    with pytest.raises(ValueError, match="info_head needs noise='mixture'"):
+        cls(info_head=True, **kw)
+    with pytest.raises(ValueError, match="d_logits_and_codes needs"):
+        cls(noise="mixture", **kw).d_logits_and_codes(x)
+
+
 def test_conditional_gan():
     c = models.ConditionalGAN(data_dim=64, data_shape=(1, 8, 8), g_hidden=(32,), d_hidden=(32,))
     labels = pdg.tensor([0, 3, 9], dtype=pdg.int64)

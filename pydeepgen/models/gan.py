@@ -59,17 +59,22 @@ class _GANBase(nn.Module):
     conditional = False
 
     def sample_noise(self, n, generator=None):
+        return self.sample_noise_and_codes(n, generator)[0]
+
+    def sample_noise_and_codes(self, n, generator=None):
+        """``(z, codes)``: a latent batch and, for the mixture prior, the int64 index of the
+        component each latent was drawn from (None for the other priors)."""
         shape = (int(n), *self.latent_shape)
         if self.noise == "uniform":
-            return _rand(shape, generator)
+            return _rand(shape, generator), None
         if self.noise == "mixture":
             import pydeepgen as pdg
 
             k = self.noise_centers.shape[0]
             which = (pdg.randint(0, k, (int(n),), generator=generator) if generator is not None
                      else pdg.randint(0, k, (int(n),)))
-            return self.noise_centers[which].reshape(shape) + _randn(shape, generator)
-        return _randn(shape, generator)
+            return self.noise_centers[which].reshape(shape) + _randn(shape, generator), which
+        return _randn(shape, generator), None
 
     def _init_noise(self, noise, components, scale, allowed):
         """Validate the prior; a mixture gets its fixed centres as a buffer (saved with the
@@ -93,6 +98,32 @@ class _GANBase(nn.Module):
         for m in _strip_sigmoid(self.discriminator):
             x = m(x)
         return x
+
+    def _init_info_head(self, info_head, features):
+        """InfoGAN's Q head (Chen et al. 2016): a Linear from the discriminator's last hidden
+        features to logits over the mixture prior's components. Training it and the generator
+        to recover the component of each fake makes every component a distinct kind of sample
+        (for MNIST, ideally a digit class), so few latents land between classes."""
+        if not info_head:
+            return
+        if self.noise != "mixture":
+            raise ValueError(f"{type(self).__name__}: info_head needs noise='mixture' (its "
+                             f"components are the codes it predicts), got noise={self.noise!r}")
+        self.config["info_head"] = True
+        self.info_head = nn.Linear(features, int(self.config["noise_components"]))
+
+    def d_logits_and_codes(self, x):
+        """One discriminator pass giving its raw score and the info head's logits over the
+        prior's components (models built with ``info_head=True``)."""
+        head = getattr(self, "info_head", None)  # a submodule only when built with one
+        if head is None:
+            raise ValueError(f"{type(self).__name__}: d_logits_and_codes needs a model built "
+                             f"with info_head=True")
+        mods = _strip_sigmoid(self.discriminator)
+        h = self._d_input(x)
+        for m in mods[:-1]:
+            h = m(h)
+        return mods[-1](h), head(h)
 
     def sample(self, n, labels=None, generator=None):
         """``n`` samples (no gradients, eval mode; the previous mode is restored)."""
@@ -129,12 +160,15 @@ class GAN(_GANBase):
         d_dropout: dropout after the discriminator's hidden layers.
         d_spectral_norm: spectral normalization of the discriminator's Linear layers
             (``nn.utils.spectral_norm``; the state dict then holds ``weight_orig/_u/_v``).
+        info_head: with ``noise="mixture"``, add InfoGAN's ``info_head`` (Linear from the
+            discriminator's last hidden layer to one logit per component), trained by
+            ``GANTrainer(info_weight=...)``; the generator is unchanged.
     """
 
     def __init__(self, data_dim=784, latent_dim=64, g_hidden=(256, 256), d_hidden=(256, 256),
                  g_activation="leaky_relu", d_activation="leaky_relu", out_activation="tanh",
                  noise="normal", data_shape=None, d_dropout=0.0, d_spectral_norm=False,
-                 noise_components=10, noise_scale=1.0):
+                 noise_components=10, noise_scale=1.0, info_head=False):
         super().__init__()
         data_shape = tuple(data_shape) if data_shape is not None else (int(data_dim),)
         if math.prod(data_shape) != int(data_dim):
@@ -155,13 +189,17 @@ class GAN(_GANBase):
                                                        d_activation, "sigmoid", d_dropout))
         if d_spectral_norm:
             _spectral_norm_layers(self.discriminator)
+        self._init_info_head(info_head, as_tuple(d_hidden)[-1])
 
     def generate(self, z):
         x = self.generator(z)
         return x.reshape(x.shape[0], *self.data_shape) if len(self.data_shape) > 1 else x
 
+    def _d_input(self, x):
+        return x.reshape(x.shape[0], self.data_dim)
+
     def d_logits(self, x):
-        return self._run_d(x.reshape(x.shape[0], self.data_dim))
+        return self._run_d(self._d_input(x))
 
     def forward(self, z):
         return self.generate(z)
@@ -283,11 +321,13 @@ class DCGAN(_GANBase):
     discriminator: Conv(k4, s2, p1) to d -> LeakyReLU(0.2) -> Conv(k4, s2, p1) to 2d -> BN ->
     LeakyReLU(0.2) -> flatten -> Linear -> Sigmoid. ``d_spectral_norm`` spectrally normalizes
     the discriminator's convolutions and Linear layer; ``noise="mixture"`` is the Gaussian-mixture
-    prior of :class:`GAN`.
+    prior of :class:`GAN`, and ``info_head=True`` (with it) InfoGAN's component classifier on the
+    discriminator's flattened features.
     """
 
     def __init__(self, image_size=28, channels=1, latent_dim=64, g_features=64, d_features=64,
-                 d_spectral_norm=False, noise="normal", noise_components=10, noise_scale=1.0):
+                 d_spectral_norm=False, noise="normal", noise_components=10, noise_scale=1.0,
+                 info_head=False):
         super().__init__()
         s = int(image_size)
         if s % 4 or s < 4:
@@ -323,14 +363,18 @@ class DCGAN(_GANBase):
         )
         if d_spectral_norm:
             _spectral_norm_layers(self.discriminator)
+        self._init_info_head(info_head, 2 * d * q * q)
 
     def generate(self, z):
         if z.ndim == 2:
             z = z.reshape(z.shape[0], self.latent_dim, 1, 1)
         return self.generator(z)
 
+    def _d_input(self, x):
+        return x.reshape(x.shape[0], *self.data_shape)
+
     def d_logits(self, x):
-        return self._run_d(x.reshape(x.shape[0], *self.data_shape))
+        return self._run_d(self._d_input(x))
 
     def forward(self, z):
         return self.generate(z)

@@ -15,6 +15,7 @@ import copy
 import numpy as np
 
 from ..models.gan import gan_losses
+from ..nn import functional as F
 from .logs import save_sample_grid
 from .supervised import make_optimizer
 from .trainer import Trainer
@@ -48,6 +49,10 @@ class GANTrainer(Trainer):
         mode_seeking: weight of the mode-seeking term (Mao et al. 2019) added to the generator
             loss: 1 / (mean|G(z1) - G(z2)| / mean|z1 - z2|) over the two halves of the batch,
             which penalises distinct latents mapped to near-identical images (0: off).
+        info_weight: weight of InfoGAN's mutual-information term (Chen et al. 2016; needs a
+            model built with ``info_head=True``): the cross-entropy of the info head's guess
+            of each fake's prior component, added to both the discriminator loss (training the
+            head) and the generator loss (0: off).
         n_samples: images in the per-epoch sample grid (fixed noise, its own generator, so
             writing samples never changes the training run).
         sample_every: write ``samples.png`` and ``samples/epoch_XXXX.png`` every this many
@@ -59,7 +64,7 @@ class GANTrainer(Trainer):
 
     def __init__(self, gan, loss="bce", d_steps=1, lr=2e-4, betas=(0.5, 0.999), lr_g=None,
                  lr_d=None, label_smoothing=0.0, instance_noise=0.0, ema_decay=None,
-                 mode_seeking=0.0,
+                 mode_seeking=0.0, info_weight=0.0,
                  n_samples=64, sample_every=1, score_every=0, score_n=1000,
                  score_protocol="clean", data_root=None, **kwargs):
         super().__init__(**kwargs)
@@ -77,10 +82,19 @@ class GANTrainer(Trainer):
         self.mode_seeking = float(mode_seeking)
         if self.mode_seeking < 0:
             raise ValueError(f"mode_seeking must be >= 0, got {mode_seeking}")
+        self.info_weight = float(info_weight)
+        if not self.info_weight >= 0:
+            raise ValueError(f"info_weight must be >= 0, got {info_weight}")
+        self.info_head = getattr(gan, "info_head", None)
+        if self.info_weight and self.info_head is None:
+            raise ValueError(f"info_weight needs a GAN built with info_head=True (and a mixture "
+                             f"prior); {type(gan).__name__} has no info head")
+        d_params = list(gan.discriminator.parameters())
+        if self.info_head is not None:  # the head learns with the discriminator
+            d_params += list(self.info_head.parameters())
         self.opt_g = make_optimizer(gan.generator.parameters(), "adam",
                                     lr_g if lr_g is not None else lr, betas)
-        self.opt_d = make_optimizer(gan.discriminator.parameters(), "adam",
-                                    lr_d if lr_d is not None else lr, betas)
+        self.opt_d = make_optimizer(d_params, "adam", lr_d if lr_d is not None else lr, betas)
         self.modules = {"model": gan}
         self.optimizers = {"generator": self.opt_g, "discriminator": self.opt_d}
         self.ema = None
@@ -127,37 +141,55 @@ class GANTrainer(Trainer):
         gan.train()
 
         # discriminator step on this real batch and a fresh fake batch
-        z = gan.sample_noise(n)
+        z, codes = gan.sample_noise_and_codes(n)
         fake_labels = pdg.randint(0, gan.num_classes, (n,)) if cond else None
         with pdg.no_grad():
             fake = gan.generate(z, fake_labels) if cond else gan.generate(z)
+        info_loss = None
         if cond:
             real_logits = gan.d_logits(self._d_in(real, std), labels)
             fake_logits = gan.d_logits(self._d_in(fake, std), fake_labels)
+        elif self.info_weight:
+            real_logits = gan.d_logits(self._d_in(real, std))
+            fake_logits, code_logits = gan.d_logits_and_codes(self._d_in(fake, std))
+            info_loss = F.cross_entropy(code_logits, codes)
         else:
             real_logits = gan.d_logits(self._d_in(real, std))
             fake_logits = gan.d_logits(self._d_in(fake, std))
         d_loss = gan_losses(self.loss, real_logits, fake_logits, "d", real_label=self.real_label)
+        if info_loss is not None:
+            d_loss = d_loss + info_loss * self.info_weight
         self.opt_d.zero_grad()
         d_loss.backward()
         self.opt_d.step()
         res = {"d_loss": d_loss.item(),
                "d_real": float(np.mean(1.0 / (1.0 + np.exp(-real_logits.detach().numpy())))),
                "d_fake": float(np.mean(1.0 / (1.0 + np.exp(-fake_logits.detach().numpy()))))}
+        if info_loss is not None:
+            res["info_loss"] = info_loss.item()
 
         # generator step every d_steps discriminator steps
         if (self.global_step + 1) % self.d_steps == 0:
-            gan.discriminator.requires_grad_(False)  # no D weight gradients needed here
+            d_side = [gan.discriminator] + ([self.info_head] if self.info_head is not None else [])
+            for m in d_side:
+                m.requires_grad_(False)  # no D weight gradients needed here
             try:
-                z = gan.sample_noise(n)
+                z, codes = gan.sample_noise_and_codes(n)
+                info_loss = None
                 if cond:
                     fake_labels = pdg.randint(0, gan.num_classes, (n,))
                     fake = gan.generate(z, fake_labels)
                     g_logits = gan.d_logits(self._d_in(fake, std), fake_labels)
+                elif self.info_weight:
+                    fake = gan.generate(z)
+                    g_logits, code_logits = gan.d_logits_and_codes(self._d_in(fake, std))
+                    info_loss = F.cross_entropy(code_logits, codes)
                 else:
                     fake = gan.generate(z)
                     g_logits = gan.d_logits(self._d_in(fake, std))
                 g_loss = gan_losses(self.loss, None, g_logits, "g")
+                if info_loss is not None:
+                    g_loss = g_loss + info_loss * self.info_weight
                 if self.mode_seeking and n >= 2:
                     ms = mode_seeking_term(fake, z)
                     res["ms_ratio"] = 1.0 / ms.item()
@@ -166,7 +198,8 @@ class GANTrainer(Trainer):
                 g_loss.backward()
                 self.opt_g.step()
             finally:
-                gan.discriminator.requires_grad_(True)
+                for m in d_side:
+                    m.requires_grad_(True)
             res["g_loss"] = g_loss.item()
             if self.ema is not None:
                 self._update_ema()
