@@ -102,8 +102,9 @@ class _GANBase(nn.Module):
     def _init_info_head(self, info_head, features):
         """InfoGAN's Q head (Chen et al. 2016): a Linear from the discriminator's last hidden
         features to logits over the mixture prior's components. Training it and the generator
-        to recover the component of each fake makes every component a distinct kind of sample
-        (for MNIST, ideally a digit class), so few latents land between classes."""
+        to recover the component of each fake makes every component a distinct kind of sample.
+        The hope is one digit class per component; on MNIST the components came out as styles
+        instead (docs/results.md, run B8)."""
         if not info_head:
             return
         if self.noise != "mixture":
