@@ -127,6 +127,17 @@ class GANTrainer(Trainer):
 
         return x + pdg.randn(*x.shape) * std if std else x
 
+    def _score_fakes(self, fake, fake_labels, codes, std):
+        """D's raw score of a fake batch and, with the InfoGAN term on, the cross-entropy of
+        the info head's guess of each fake's prior component (else None); one D pass."""
+        x = self._d_in(fake, std)
+        if fake_labels is not None:
+            return self.gan.d_logits(x, fake_labels), None
+        if self.info_weight:
+            logits, code_logits = self.gan.d_logits_and_codes(x)
+            return logits, F.cross_entropy(code_logits, codes)
+        return self.gan.d_logits(x), None
+
     def train_step(self, batch):
         import pydeepgen as pdg
 
@@ -145,17 +156,9 @@ class GANTrainer(Trainer):
         fake_labels = pdg.randint(0, gan.num_classes, (n,)) if cond else None
         with pdg.no_grad():
             fake = gan.generate(z, fake_labels) if cond else gan.generate(z)
-        info_loss = None
-        if cond:
-            real_logits = gan.d_logits(self._d_in(real, std), labels)
-            fake_logits = gan.d_logits(self._d_in(fake, std), fake_labels)
-        elif self.info_weight:
-            real_logits = gan.d_logits(self._d_in(real, std))
-            fake_logits, code_logits = gan.d_logits_and_codes(self._d_in(fake, std))
-            info_loss = F.cross_entropy(code_logits, codes)
-        else:
-            real_logits = gan.d_logits(self._d_in(real, std))
-            fake_logits = gan.d_logits(self._d_in(fake, std))
+        real_in = self._d_in(real, std)
+        real_logits = gan.d_logits(real_in, labels) if cond else gan.d_logits(real_in)
+        fake_logits, info_loss = self._score_fakes(fake, fake_labels, codes, std)
         d_loss = gan_losses(self.loss, real_logits, fake_logits, "d", real_label=self.real_label)
         if info_loss is not None:
             d_loss = d_loss + info_loss * self.info_weight
@@ -175,18 +178,10 @@ class GANTrainer(Trainer):
                 m.requires_grad_(False)  # no D weight gradients needed here
             try:
                 z, codes = gan.sample_noise_and_codes(n)
-                info_loss = None
                 if cond:
                     fake_labels = pdg.randint(0, gan.num_classes, (n,))
-                    fake = gan.generate(z, fake_labels)
-                    g_logits = gan.d_logits(self._d_in(fake, std), fake_labels)
-                elif self.info_weight:
-                    fake = gan.generate(z)
-                    g_logits, code_logits = gan.d_logits_and_codes(self._d_in(fake, std))
-                    info_loss = F.cross_entropy(code_logits, codes)
-                else:
-                    fake = gan.generate(z)
-                    g_logits = gan.d_logits(self._d_in(fake, std))
+                fake = gan.generate(z, fake_labels) if cond else gan.generate(z)
+                g_logits, info_loss = self._score_fakes(fake, fake_labels, codes, std)
                 g_loss = gan_losses(self.loss, None, g_logits, "g")
                 if info_loss is not None:
                     g_loss = g_loss + info_loss * self.info_weight
