@@ -145,12 +145,19 @@ PDG_BINDINGS(core, 0) {
     // Threads and build configuration
     m.def("get_num_threads", &get_num_threads);
     m.def("set_num_threads", &set_num_threads);
+    // SIMD dispatch cap (core/cpu_features.h): "auto" | "baseline" | "avx2" | "avx512".
+    m.def("set_simd_level", py::overload_cast<const std::string&>(&set_simd_level),
+          py::arg("level"));
+    m.def("get_simd_level", &cpu_simd_level);
+    m.def("simd_detected", [] { return std::string(simd_level_name(cpu_simd_detected())); });
     m.def("build_config", [] {
         py::dict d;
         d["version"] = PDG_VERSION;
         d["compiler"] = PDG_COMPILER;
         d["openmp"] = openmp_enabled();
-        d["simd"] = cpu_simd_level();
+        d["simd"] = cpu_simd_level();  // the level kernels use now
+        d["simd_detected"] = simd_level_name(cpu_simd_detected());
+        d["x86_simd_compiled"] = bool(PDG_X86_SIMD);
         d["avx2"] = cpu_has_avx2_fma();
         d["avx512"] = cpu_has_avx512();
 #ifdef PDG_WITH_CUDA

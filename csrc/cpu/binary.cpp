@@ -13,10 +13,6 @@
 
 namespace pdg {
 
-// binary_avx2.cpp
-bool binary_row_avx2_f32(int op, float* o, const float* a, const float* b, int64_t n, int mode);
-bool binary_row_avx2_f64(int op, double* o, const double* a, const double* b, int64_t n, int mode);
-
 namespace {
 
 const char* binary_name(int op) {
@@ -91,10 +87,14 @@ T nan_min(T a, T b) {
 // when the CPU has it; returns false when the op/type has no such loop.
 template <class T>
 bool simd_row(int op, T* o, const T* a, const T* b, int64_t n, int mode) {
+#if PDG_X86_SIMD
     if (op < 0 || !cpu_has_avx2_fma()) return false;
-    if constexpr (std::is_same_v<T, float>) return binary_row_avx2_f32(op, o, a, b, n, mode);
-    else if constexpr (std::is_same_v<T, double>) return binary_row_avx2_f64(op, o, a, b, n, mode);
+    if constexpr (std::is_same_v<T, float>) return avx2::binary_row_f32(op, o, a, b, n, mode);
+    else if constexpr (std::is_same_v<T, double>) return avx2::binary_row_f64(op, o, a, b, n, mode);
     else return false;
+#else
+    return false;
+#endif
 }
 
 // `simd_op` is the BinaryOp code for simd_row, or -1 to always use `f`.

@@ -2,6 +2,7 @@
 #include <optional>
 #include <vector>
 #include "core/buffer.h"
+#include "core/cpu_features.h"
 
 namespace pdg {
 
@@ -45,5 +46,14 @@ void binary_backward(int op, std::optional<Buffer> da, std::optional<Buffer> db,
                      const Buffer& dout, const Buffer& a, const Buffer& b, const Buffer& out,
                      const std::vector<int64_t>& shape, const std::vector<int64_t>& a_strides,
                      int64_t a_offset, const std::vector<int64_t>& b_strides, int64_t b_offset);
+
+// The AVX2 build of the contiguous rows (binary_avx2.cpp, binary_loops.h):
+// false when the op has no such loop. Call only after cpu_has_avx2_fma().
+#if PDG_X86_SIMD
+namespace avx2 {
+bool binary_row_f32(int op, float* o, const float* a, const float* b, int64_t n, int mode);
+bool binary_row_f64(int op, double* o, const double* a, const double* b, int64_t n, int mode);
+}  // namespace avx2
+#endif
 
 }  // namespace pdg

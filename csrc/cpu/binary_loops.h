@@ -1,11 +1,16 @@
 // Contiguous inner loops of the binary arithmetic ops, written once and compiled
-// per instruction set (binary.cpp: baseline, binary_avx2.cpp: AVX2). Internal
-// linkage (anonymous namespace) keeps the differently-compiled copies apart.
+// per instruction set (binary_avx2.cpp: AVX2; binary.cpp's own loops are the
+// baseline). Everything sits in the including file's ISA namespace (PDG_ISA)
+// with internal linkage, so differently-compiled copies never meet.
 //   mode 0: o[i] = a[i] op b[i];  mode 1: b is one value;  mode 2: a is one value
 #pragma once
 #include <cstdint>
 
-namespace pdg {
+#ifndef PDG_ISA
+#error "PDG_ISA is set by CMakeLists.txt for every source file"
+#endif
+
+namespace pdg::PDG_ISA {
 namespace {
 
 template <class T>
@@ -49,4 +54,4 @@ inline bool binary_row(int op, T* o, const T* a, const T* b, int64_t n, int mode
 }
 
 }  // namespace
-}  // namespace pdg
+}  // namespace pdg::PDG_ISA

@@ -22,7 +22,9 @@
 #include "core/cpu_features.h"
 #include "core/dtype.h"
 #include "core/parallel.h"
+#if PDG_X86_SIMD
 #include "cpu/conv_avx512.h"
+#endif
 #include "cpu/gemm/gemm.h"
 
 namespace pdg {
@@ -68,7 +70,8 @@ Variant resolve(const std::string& requested) {
     if (v == "auto") return cpu_has_avx512() ? Variant::Avx512 : Variant::Batched;
     if (v == "04_im2col_avx512") {
         if (!cpu_has_avx512())
-            throw ValueError("conv: variant '04_im2col_avx512' is not supported by this CPU");
+            throw ValueError(str("conv: variant '04_im2col_avx512' is not supported: ",
+                                 simd_level_explained()));
         return Variant::Avx512;
     }
     if (v == "03_im2col_batched") return Variant::Batched;
@@ -195,18 +198,22 @@ void col2im_add(const T* col, T* x, const ConvGeom& g, int64_t ld) {
 // vectors (conv_avx512.cpp); float64 and the other rungs use the loops above.
 template <class T>
 void im2col_v(Variant v, const T* x, T* col, const ConvGeom& g, int64_t ld) {
+#if PDG_X86_SIMD
     if constexpr (std::is_same_v<T, float>) {
-        if (v == Variant::Avx512) return im2col_f32_avx512(x, col, g, ld);
+        if (v == Variant::Avx512) return avx512::im2col_f32_avx512(x, col, g, ld);
     }
+#endif
     im2col(x, col, g, ld);
 }
 
 // x (Cg, H, W) = col2im(col), overwritten.
 template <class T>
 void col2im_v(Variant v, const T* col, T* x, const ConvGeom& g, int64_t ld) {
+#if PDG_X86_SIMD
     if constexpr (std::is_same_v<T, float>) {
-        if (v == Variant::Avx512) return col2im_f32_avx512(col, x, g, ld);
+        if (v == Variant::Avx512) return avx512::col2im_f32_avx512(col, x, g, ld);
     }
+#endif
     std::fill(x, x + g.Cg() * g.H * g.W, T(0));
     col2im_add(col, x, g, ld);
 }
@@ -348,10 +355,12 @@ template <class T>
 void forward_im2col(Variant v, T* out, const T* x, const T* w, const T* bias,
                     const ConvGeom& g) {
     if (batch_as_one_gemm(g)) return forward_one_pixel(out, x, w, bias, g);
+#if PDG_X86_SIMD
     if constexpr (std::is_same_v<T, float>) {
-        if (v == Variant::Avx512 && conv_implicit_f32_supported(g))
-            return conv2d_forward_implicit_f32_avx512(out, x, w, bias, g);
+        if (v == Variant::Avx512 && avx512::conv_implicit_f32_supported(g))
+            return avx512::conv2d_forward_implicit_f32_avx512(out, x, w, bias, g);
     }
+#endif
     const int64_t K = g.K(), P = g.P(), Cg = g.Cg(), OCg = g.OCg();
     const Im2colPlan plan(v, g);
     const bool direct = plan.direct;

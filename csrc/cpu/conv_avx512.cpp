@@ -22,7 +22,7 @@
 #include "cpu/gemm/packed.h"
 #include "cpu/gemm/zmm_traits_avx512.h"
 
-namespace pdg {
+namespace pdg::avx512 {
 namespace {
 
 // Bits [0, n) of a 16-lane mask; branch-free (clamps compile to cmov): in the
@@ -533,4 +533,4 @@ void conv2d_forward_implicit_f32_avx512(float* out, const float* x, const float*
     else forward_implicit<2>(out, x, w, bias, g);
 }
 
-}  // namespace pdg
+}  // namespace pdg::avx512

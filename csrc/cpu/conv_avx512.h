@@ -9,13 +9,13 @@
 // scattering per col row (see col2im_gather). Masked-off lanes are never accessed, so
 // windows that hang over the padding read nothing outside [0, H) x [0, W).
 //
-// Only call after cpu_has_avx512() (conv.cpp checks).
+// Only call after cpu_has_avx512() (conv.cpp checks); x86-64 builds only.
 #pragma once
 #include <cstdint>
 
 #include "cpu/conv.h"
 
-namespace pdg {
+namespace pdg::avx512 {
 
 // col (K x P of one image, rows ld apart) <- patches of x (Cg, H, W); zeros
 // where the window hits padding.
@@ -37,4 +37,4 @@ bool conv_implicit_f32_supported(const ConvGeom& g);
 void conv2d_forward_implicit_f32_avx512(float* out, const float* x, const float* w,
                                         const float* bias, const ConvGeom& g);
 
-}  // namespace pdg
+}  // namespace pdg::avx512

@@ -26,7 +26,9 @@
 #include "core/cpu_features.h"
 #include "core/dtype.h"
 #include "core/parallel.h"
+#if PDG_X86_SIMD
 #include "cpu/norm_avx512.h"
+#endif
 
 namespace pdg {
 namespace {
@@ -36,33 +38,46 @@ std::string& norm_variant_name() {
     static std::string v = "auto";
     return v;
 }
-std::atomic<bool> g_norm_avx512{false};  // resolved once per set_norm_variant
+// Whether the avx512 rows may be used: false for "01_plain", true for "auto"
+// and "02_avx512". fast() also asks the CPU check on every call, so a lowered
+// SIMD cap (PDG_SIMD, set_simd_level) takes the plain rows at once.
+std::atomic<bool> g_norm_avx512{true};
 bool resolve_norm(const std::string& v) {
-    if (v == "auto") return cpu_has_avx512();
+    if (v == "auto") return true;
     if (v == "01_plain") return false;
     if (v == "02_avx512") {
-        PDG_CHECK(cpu_has_avx512(), "norm: variant 02_avx512 needs a CPU with AVX-512");
+        PDG_CHECK(cpu_has_avx512(), "norm: variant 02_avx512 is not supported: ",
+                  simd_level_explained());
         return true;
     }
     throw ValueError(str("norm: unknown variant '", v, "' (known: auto, 01_plain, 02_avx512)"));
 }
-bool norm_init() {
-    g_norm_avx512 = resolve_norm("auto");
-    return true;
-}
-const bool g_norm_inited = norm_init();
 
 template <class T>
 bool fast() {
-    return std::is_same_v<T, float> && g_norm_avx512.load(std::memory_order_relaxed);
+#if PDG_X86_SIMD
+    return std::is_same_v<T, float> && g_norm_avx512.load(std::memory_order_relaxed) &&
+           cpu_has_avx512();
+#else
+    return false;
+#endif
 }
+
+// Returns the avx512 row function's result when fast(); compiled only where
+// the x86 rungs exist.
+#if PDG_X86_SIMD
+#define PDG_NORM_AVX512(call) \
+    if (fast<T>()) return avx512::norm::call
+#else
+#define PDG_NORM_AVX512(call) (void)0
+#endif
 
 // Eight independent partial sums: the compiler vectorises these without
 // -ffast-math, and the result is more accurate than one running sum.
 template <class T>
 double sum8(const T* p, int64_t n) {
     if constexpr (std::is_same_v<T, float>)
-        if (fast<T>()) return norm_avx512::sum(p, n);
+        PDG_NORM_AVX512(sum(p, n));
     T a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int64_t i = 0;
     for (; i + 8 <= n; i += 8)
@@ -77,7 +92,7 @@ double sum8(const T* p, int64_t n) {
 template <class T>
 double sqdev8(const T* p, int64_t n, T m) {
     if constexpr (std::is_same_v<T, float>)
-        if (fast<T>()) return norm_avx512::sqdev(p, n, m);
+        PDG_NORM_AVX512(sqdev(p, n, m));
     T a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int64_t i = 0;
     for (; i + 8 <= n; i += 8)
@@ -92,7 +107,7 @@ double sqdev8(const T* p, int64_t n, T m) {
 template <class T>
 double dotdev8(const T* dy, const T* x, int64_t n, T m) {
     if constexpr (std::is_same_v<T, float>)
-        if (fast<T>()) return norm_avx512::dotdev(dy, x, n, m);
+        PDG_NORM_AVX512(dotdev(dy, x, n, m));
     T a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int64_t i = 0;
     for (; i + 8 <= n; i += 8)
@@ -107,7 +122,7 @@ double dotdev8(const T* dy, const T* x, int64_t n, T m) {
 template <class T>
 void sum_dotdev(const T* dy, const T* x, int64_t n, T m, double* a, double* b) {
     if constexpr (std::is_same_v<T, float>) {
-        if (fast<T>()) return norm_avx512::sum_dotdev(dy, x, n, m, a, b);
+        PDG_NORM_AVX512(sum_dotdev(dy, x, n, m, a, b));
     }
     *a = sum8(dy, n);
     *b = dotdev8(dy, x, n, m);
@@ -117,7 +132,7 @@ void sum_dotdev(const T* dy, const T* x, int64_t n, T m, double* a, double* b) {
 template <class T>
 void affine_row(T* o, const T* x, int64_t n, T scale, T shift) {
     if constexpr (std::is_same_v<T, float>) {
-        if (fast<T>()) return norm_avx512::affine(o, x, n, scale, shift);
+        PDG_NORM_AVX512(affine(o, x, n, scale, shift));
     }
     for (int64_t i = 0; i < n; ++i) o[i] = x[i] * scale + shift;
 }
@@ -126,7 +141,7 @@ void affine_row(T* o, const T* x, int64_t n, T scale, T shift) {
 template <class T>
 void dx_row(T* dx, const T* dy, const T* x, int64_t n, T c1, T m, T c2, T c3) {
     if constexpr (std::is_same_v<T, float>) {
-        if (fast<T>()) return norm_avx512::dx_row(dx, dy, x, n, c1, m, c2, c3);
+        PDG_NORM_AVX512(dx_row(dx, dy, x, n, c1, m, c2, c3));
     }
     for (int64_t i = 0; i < n; ++i) dx[i] = c1 * dy[i] + (x[i] - m) * c2 + c3;
 }
@@ -136,7 +151,7 @@ void dx_row(T* dx, const T* dy, const T* x, int64_t n, T c1, T m, T c2, T c3) {
 template <class T>
 void bn_dx_row(T* dx, const T* dy, const T* x, int64_t n, T k, T a, T m, T bc) {
     if constexpr (std::is_same_v<T, float>) {
-        if (fast<T>()) return norm_avx512::dx_row(dx, dy, x, n, k, m, -k * bc, -k * a);
+        PDG_NORM_AVX512(dx_row(dx, dy, x, n, k, m, -k * bc, -k * a));
     }
     for (int64_t i = 0; i < n; ++i) dx[i] = k * (dy[i] - a - (x[i] - m) * bc);
 }
@@ -526,6 +541,6 @@ void set_norm_variant(const std::string& name) {
     norm_variant_name() = v;
 }
 
-std::string get_norm_variant() { return g_norm_avx512 ? "02_avx512" : "01_plain"; }
+std::string get_norm_variant() { return fast<float>() ? "02_avx512" : "01_plain"; }
 
 }  // namespace pdg

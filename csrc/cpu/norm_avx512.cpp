@@ -4,7 +4,7 @@
 
 #include <immintrin.h>
 
-namespace pdg::norm_avx512 {
+namespace pdg::avx512::norm {
 namespace {
 
 inline __mmask16 tail_mask(int64_t r) { return __mmask16((1u << r) - 1u); }
@@ -111,4 +111,4 @@ void dx_row(float* dx, const float* dy, const float* x, int64_t n, float c1, flo
     }
 }
 
-}  // namespace pdg::norm_avx512
+}  // namespace pdg::avx512::norm

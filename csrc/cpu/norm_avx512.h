@@ -5,7 +5,7 @@
 #pragma once
 #include <cstdint>
 
-namespace pdg::norm_avx512 {
+namespace pdg::avx512::norm {
 
 double sum(const float* p, int64_t n);                                 // sum p
 double sqdev(const float* p, int64_t n, float m);                      // sum (p - m)^2
@@ -17,4 +17,4 @@ void affine(float* o, const float* x, int64_t n, float scale, float shift);  // 
 void dx_row(float* dx, const float* dy, const float* x, int64_t n, float c1, float m, float c2,
             float c3);
 
-}  // namespace pdg::norm_avx512
+}  // namespace pdg::avx512::norm

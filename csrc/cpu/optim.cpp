@@ -17,11 +17,23 @@ namespace {
 // fork/join costs more than it saves.
 constexpr int64_t kOptimGrain = 1 << 16;
 
-const std::vector<OptimRung>& rungs() {
-    // Slowest to fastest: "auto" takes the last supported one.
-    static const std::vector<OptimRung> table = {
-        optim_rung_01_reference(), optim_rung_02_avx2(), optim_rung_03_avx512()};
+// Slowest to fastest: "auto" takes the last supported one. The tables are
+// data, so taking their addresses runs no wide instruction.
+const std::vector<const OptimRung*>& rungs() {
+    static const std::vector<const OptimRung*> table = {
+        &baseline::optim_rung_01,
+#if PDG_X86_SIMD
+        &avx2::optim_rung_02,
+        &avx512::optim_rung_03,
+#endif
+    };
     return table;
+}
+
+std::string known_variants() {
+    std::string s = "auto";
+    for (const OptimRung* r : rungs()) s += str(", ", r->name);
+    return s;
 }
 
 std::string& forced() {
@@ -29,33 +41,27 @@ std::string& forced() {
     return v;
 }
 
+// Asked on every step (a few string compares): the SIMD cap may have changed.
 const OptimRung& find_rung(const std::string& name) {
     const auto& t = rungs();
     if (name.empty() || name == "auto") {
         for (auto it = t.rbegin(); it != t.rend(); ++it)
-            if (it->supported()) return *it;
-        return t.front();
+            if ((*it)->supported()) return **it;
+        return *t.front();
     }
-    for (const auto& r : t) {
-        if (name == r.name) {
-            if (!r.supported())
-                throw ValueError(str("optim: kernel variant '", name, "' is not supported by this CPU"));
-            return r;
+    for (const OptimRung* r : t) {
+        if (name == r->name) {
+            if (!r->supported())
+                throw ValueError(str("optim: kernel variant '", name, "' is not supported: ",
+                                     simd_level_explained()));
+            return *r;
         }
     }
-    throw ValueError(str("optim: unknown kernel variant '", name,
-                         "' (known: auto, 01_reference, 02_avx2, 03_avx512)"));
+    throw ValueError(str("optim: unknown kernel variant '", name, "' (known: ", known_variants(),
+                         ")"));
 }
 
-const OptimRung& current() {
-    static thread_local const OptimRung* cached = nullptr;
-    static thread_local std::string cached_name;
-    if (cached == nullptr || cached_name != forced()) {
-        cached = &find_rung(forced());
-        cached_name = forced();
-    }
-    return *cached;
-}
+const OptimRung& current() { return find_rung(forced()); }
 
 template <class A>
 void run(const OptimRung& r, OptimLoop<A> loop, const A& args, int64_t n) {
@@ -101,8 +107,8 @@ T* ptr(Buffer* b) {
 
 std::vector<std::string> optim_variants() {
     std::vector<std::string> out;
-    for (const auto& r : rungs())
-        if (r.supported()) out.emplace_back(r.name);
+    for (const OptimRung* r : rungs())
+        if (r->supported()) out.emplace_back(r->name);
     return out;
 }
 

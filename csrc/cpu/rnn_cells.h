@@ -1,10 +1,11 @@
 // Gate math of the fused recurrent kernels, one batch-row range at a time.
 //
 // This header is compiled twice: by rnn_rows.cpp with the baseline flags and
-// by rnn_rows_avx512.cpp with AVX-512. Each includes it with its own
-// PDG_RNN_ISA namespace name, so the two copies are different symbols (no ODR
-// clash) and the vectoriser widens the `omp simd` loops to the ISA at hand.
-// rnn_rows.cpp picks the table at run time (cpu_has_avx512()).
+// by rnn_rows_avx512.cpp with AVX-512. Everything sits in the including file's
+// ISA namespace (PDG_ISA: pdg::baseline::rnn_cells, pdg::avx512::rnn_cells),
+// so the two copies are different symbols (no ODR clash, nothing the linker
+// could merge) and the vectoriser widens the `omp simd` loops to the ISA at
+// hand. rnn_rows.cpp picks the table on every call (cpu_has_avx512()).
 //
 // float uses a branch-free exp (Cody-Waite range reduction + degree-6
 // polynomial, max error ~2 ulp) that vectorises; sigmoid(x) = 1 / (1 + e^-x),
@@ -20,11 +21,11 @@
 #include <cmath>
 #include <cstdint>
 
-#ifndef PDG_RNN_ISA
-#error "define PDG_RNN_ISA (namespace name) before including rnn_cells.h"
+#ifndef PDG_ISA
+#error "PDG_ISA (baseline, avx512) is set by CMakeLists.txt for every source file"
 #endif
 
-namespace pdg::rnn_detail::PDG_RNN_ISA {
+namespace pdg::PDG_ISA::rnn_cells {
 
 inline float exp_approx(float x) {
     // Clamp with selects: std::fmin/fmax are NaN-aware libm calls that block vectorisation.
@@ -203,4 +204,4 @@ void rnn_bwd_rows(T* dA, const T* dh, const T* dy, const T* y, bool relu, int64_
     }
 }
 
-}  // namespace pdg::rnn_detail::PDG_RNN_ISA
+}  // namespace pdg::PDG_ISA::rnn_cells

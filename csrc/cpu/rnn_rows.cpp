@@ -5,32 +5,33 @@
 #include "core/cpu_features.h"
 #include "cpu/rnn.h"
 
-#define PDG_RNN_ISA base
 #include "cpu/rnn_cells.h"
+
+namespace pdg::baseline::rnn_cells {
+
+const rnn_detail::RowFns<float> row_fns_f32 = {lstm_fwd_rows<float>, lstm_bwd_rows<float>,
+                                               gru_fwd_rows<float>,  gru_bwd_rows<float>,
+                                               rnn_fwd_rows<float>,  rnn_bwd_rows<float>};
+const rnn_detail::RowFns<double> row_fns_f64 = {lstm_fwd_rows<double>, lstm_bwd_rows<double>,
+                                                gru_fwd_rows<double>,  gru_bwd_rows<double>,
+                                                rnn_fwd_rows<double>,  rnn_bwd_rows<double>};
+
+}  // namespace pdg::baseline::rnn_cells
 
 namespace pdg::rnn_detail {
 
-template <class T>
-const RowFns<T>& row_fns_base() {
-    static const RowFns<T> fns = {base::lstm_fwd_rows<T>, base::lstm_bwd_rows<T>,
-                                  base::gru_fwd_rows<T>,  base::gru_bwd_rows<T>,
-                                  base::rnn_fwd_rows<T>,  base::rnn_bwd_rows<T>};
-    return fns;
-}
-
 template <>
 const RowFns<float>& row_fns<float>() {
-    static const RowFns<float>& fns = cpu_has_avx512() ? row_fns_avx512() : row_fns_base<float>();
-    return fns;
+#if PDG_X86_SIMD
+    if (cpu_has_avx512()) return avx512::rnn_cells::row_fns_f32;
+#endif
+    return baseline::rnn_cells::row_fns_f32;
 }
 
 template <>
 const RowFns<double>& row_fns<double>() {
-    return row_fns_base<double>();
+    return baseline::rnn_cells::row_fns_f64;
 }
-
-template const RowFns<float>& row_fns_base<float>();
-template const RowFns<double>& row_fns_base<double>();
 
 static std::string& current_variant() {
     static std::string v = "fused";

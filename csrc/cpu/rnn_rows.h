@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/buffer.h"
-
+#include "core/cpu_features.h"
 #include "core/parallel.h"
 
 namespace pdg::rnn_detail {
@@ -38,12 +38,25 @@ struct RowFns {
                     int64_t b1, int64_t H);
 };
 
-// Baseline build; AVX-512 build (float only: double uses std::exp anyway).
-template <class T>
-const RowFns<T>& row_fns_base();
-const RowFns<float>& row_fns_avx512();
+}  // namespace pdg::rnn_detail
 
-// The table for this CPU (AVX-512 for float when available).
+// The tables of the two builds of rnn_cells.h: constant-initialized data
+// (function addresses), so reading them runs no wide instruction. AVX-512 is
+// float only: double uses std::exp anyway.
+namespace pdg::baseline::rnn_cells {
+extern const rnn_detail::RowFns<float> row_fns_f32;
+extern const rnn_detail::RowFns<double> row_fns_f64;
+}  // namespace pdg::baseline::rnn_cells
+#if PDG_X86_SIMD
+namespace pdg::avx512::rnn_cells {
+extern const rnn_detail::RowFns<float> row_fns_f32;
+}  // namespace pdg::avx512::rnn_cells
+#endif
+
+namespace pdg::rnn_detail {
+
+// The table for the SIMD level in use (AVX-512 for float when allowed),
+// chosen on every call.
 template <class T>
 const RowFns<T>& row_fns();
 template <>

@@ -1,18 +1,15 @@
 // AVX-512 instance of the gate math (rnn_cells.h): the same source, compiled
 // with -mavx512f,... (CMake does that for *_avx512.cpp), so the `omp simd`
-// loops run 16 floats wide. Called only after cpu_has_avx512().
+// loops run 16 floats wide. Reached only through row_fns<float>() after
+// cpu_has_avx512().
 #include "cpu/rnn_rows.h"
 
-#define PDG_RNN_ISA avx512
 #include "cpu/rnn_cells.h"
 
-namespace pdg::rnn_detail {
+namespace pdg::avx512::rnn_cells {
 
-const RowFns<float>& row_fns_avx512() {
-    static const RowFns<float> fns = {avx512::lstm_fwd_rows<float>, avx512::lstm_bwd_rows<float>,
-                                      avx512::gru_fwd_rows<float>,  avx512::gru_bwd_rows<float>,
-                                      avx512::rnn_fwd_rows<float>,  avx512::rnn_bwd_rows<float>};
-    return fns;
-}
+const rnn_detail::RowFns<float> row_fns_f32 = {lstm_fwd_rows<float>, lstm_bwd_rows<float>,
+                                               gru_fwd_rows<float>,  gru_bwd_rows<float>,
+                                               rnn_fwd_rows<float>,  rnn_bwd_rows<float>};
 
-}  // namespace pdg::rnn_detail
+}  // namespace pdg::avx512::rnn_cells

@@ -5,7 +5,8 @@
 //   avx2     8-wide AVX2+FMA polynomials            (vecmath_avx2.cpp)
 //   avx512   16-wide AVX-512 polynomials            (vecmath_avx512.cpp)
 // The default ("auto") is the best level cpu_has_avx512()/cpu_has_avx2_fma()
-// allow; asking for a level the CPU lacks falls back to the best it has.
+// allow (the CPU, capped by PDG_SIMD); asking for a level above that falls
+// back to the best allowed.
 //
 // Accuracy of the SIMD rungs, measured against float64 over all finite float32
 // inputs sampled densely (tests/test_unary.py, docs/kernels_elementwise.md):
@@ -17,6 +18,8 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+
+#include "core/cpu_features.h"
 
 namespace pdg {
 
@@ -60,16 +63,21 @@ inline double row_sum(const T* x, int64_t n) {
     return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
-// The rungs themselves (call only after checking the CPU, see vecmath_scalar.cpp).
-namespace vecmath {
-void exp_avx512(float* out, const float* in, int64_t n);
-void log_avx512(float* out, const float* in, int64_t n);
-void tanh_avx512(float* out, const float* in, int64_t n);
-void sigmoid_avx512(float* out, const float* in, int64_t n);
-void exp_avx2(float* out, const float* in, int64_t n);
-void log_avx2(float* out, const float* in, int64_t n);
-void tanh_avx2(float* out, const float* in, int64_t n);
-void sigmoid_avx2(float* out, const float* in, int64_t n);
-}  // namespace vecmath
+// The rungs themselves, in their ISA namespaces (call only after checking the
+// CPU, see vecmath_scalar.cpp).
+#if PDG_X86_SIMD
+namespace avx512 {
+void vexp(float* out, const float* in, int64_t n);
+void vlog(float* out, const float* in, int64_t n);
+void vtanh(float* out, const float* in, int64_t n);
+void vsigmoid(float* out, const float* in, int64_t n);
+}  // namespace avx512
+namespace avx2 {
+void vexp(float* out, const float* in, int64_t n);
+void vlog(float* out, const float* in, int64_t n);
+void vtanh(float* out, const float* in, int64_t n);
+void vsigmoid(float* out, const float* in, int64_t n);
+}  // namespace avx2
+#endif
 
 }  // namespace pdg

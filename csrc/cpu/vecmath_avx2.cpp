@@ -13,7 +13,7 @@
 
 #include "cpu/vecmath.h"
 
-namespace pdg::vecmath {
+namespace pdg::avx2 {
 namespace {
 
 inline __m256 pow2i(__m256i n) {  // 2^n for n in [-126, 127]
@@ -121,9 +121,9 @@ inline void apply8(float* out, const float* in, int64_t n, const F& f) {
 
 }  // namespace
 
-void exp_avx2(float* out, const float* in, int64_t n) { apply8(out, in, n, exp8); }
-void log_avx2(float* out, const float* in, int64_t n) { apply8(out, in, n, log8); }
-void tanh_avx2(float* out, const float* in, int64_t n) { apply8(out, in, n, tanh8); }
-void sigmoid_avx2(float* out, const float* in, int64_t n) { apply8(out, in, n, sigmoid8); }
+void vexp(float* out, const float* in, int64_t n) { apply8(out, in, n, exp8); }
+void vlog(float* out, const float* in, int64_t n) { apply8(out, in, n, log8); }
+void vtanh(float* out, const float* in, int64_t n) { apply8(out, in, n, tanh8); }
+void vsigmoid(float* out, const float* in, int64_t n) { apply8(out, in, n, sigmoid8); }
 
-}  // namespace pdg::vecmath
+}  // namespace pdg::avx2

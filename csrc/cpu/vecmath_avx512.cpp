@@ -19,7 +19,7 @@
 
 #include "cpu/vecmath.h"
 
-namespace pdg::vecmath {
+namespace pdg::avx512 {
 namespace {
 
 inline __m512 exp16(__m512 x) {
@@ -119,9 +119,9 @@ inline void apply16(float* out, const float* in, int64_t n, const F& f) {
 
 }  // namespace
 
-void exp_avx512(float* out, const float* in, int64_t n) { apply16(out, in, n, exp16); }
-void log_avx512(float* out, const float* in, int64_t n) { apply16(out, in, n, log16); }
-void tanh_avx512(float* out, const float* in, int64_t n) { apply16(out, in, n, tanh16); }
-void sigmoid_avx512(float* out, const float* in, int64_t n) { apply16(out, in, n, sigmoid16); }
+void vexp(float* out, const float* in, int64_t n) { apply16(out, in, n, exp16); }
+void vlog(float* out, const float* in, int64_t n) { apply16(out, in, n, log16); }
+void vtanh(float* out, const float* in, int64_t n) { apply16(out, in, n, tanh16); }
+void vsigmoid(float* out, const float* in, int64_t n) { apply16(out, in, n, sigmoid16); }
 
-}  // namespace pdg::vecmath
+}  // namespace pdg::avx512

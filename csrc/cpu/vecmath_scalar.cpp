@@ -14,11 +14,11 @@ namespace {
 // -1 = auto; otherwise a MathLevel the user asked for.
 std::atomic<int> g_requested{-1};
 
+// Asked on every call: the SIMD cap (PDG_SIMD, set_simd_level) may change.
 MathLevel best_level() {
-    static const MathLevel best = cpu_has_avx512()     ? MathLevel::AVX512
-                                  : cpu_has_avx2_fma() ? MathLevel::AVX2
-                                                       : MathLevel::Scalar;
-    return best;
+    return cpu_has_avx512()     ? MathLevel::AVX512
+           : cpu_has_avx2_fma() ? MathLevel::AVX2
+                                : MathLevel::Scalar;
 }
 
 }  // namespace
@@ -49,32 +49,40 @@ std::string get_math_variant() {
 
 void vexp(float* out, const float* in, int64_t n) {
     switch (math_level()) {
-        case MathLevel::AVX512: return vecmath::exp_avx512(out, in, n);
-        case MathLevel::AVX2: return vecmath::exp_avx2(out, in, n);
+#if PDG_X86_SIMD
+        case MathLevel::AVX512: return avx512::vexp(out, in, n);
+        case MathLevel::AVX2: return avx2::vexp(out, in, n);
+#endif
         default: for (int64_t i = 0; i < n; ++i) out[i] = std::exp(in[i]);
     }
 }
 
 void vlog(float* out, const float* in, int64_t n) {
     switch (math_level()) {
-        case MathLevel::AVX512: return vecmath::log_avx512(out, in, n);
-        case MathLevel::AVX2: return vecmath::log_avx2(out, in, n);
+#if PDG_X86_SIMD
+        case MathLevel::AVX512: return avx512::vlog(out, in, n);
+        case MathLevel::AVX2: return avx2::vlog(out, in, n);
+#endif
         default: for (int64_t i = 0; i < n; ++i) out[i] = std::log(in[i]);
     }
 }
 
 void vtanh(float* out, const float* in, int64_t n) {
     switch (math_level()) {
-        case MathLevel::AVX512: return vecmath::tanh_avx512(out, in, n);
-        case MathLevel::AVX2: return vecmath::tanh_avx2(out, in, n);
+#if PDG_X86_SIMD
+        case MathLevel::AVX512: return avx512::vtanh(out, in, n);
+        case MathLevel::AVX2: return avx2::vtanh(out, in, n);
+#endif
         default: for (int64_t i = 0; i < n; ++i) out[i] = std::tanh(in[i]);
     }
 }
 
 void vsigmoid(float* out, const float* in, int64_t n) {
     switch (math_level()) {
-        case MathLevel::AVX512: return vecmath::sigmoid_avx512(out, in, n);
-        case MathLevel::AVX2: return vecmath::sigmoid_avx2(out, in, n);
+#if PDG_X86_SIMD
+        case MathLevel::AVX512: return avx512::vsigmoid(out, in, n);
+        case MathLevel::AVX2: return avx2::vsigmoid(out, in, n);
+#endif
         default:
             for (int64_t i = 0; i < n; ++i) {
                 // exp(-|x|) never overflows; the negative branch keeps tiny results exact.

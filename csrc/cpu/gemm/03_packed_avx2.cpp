@@ -14,7 +14,7 @@
 #include "cpu/gemm/packed.h"
 #include "cpu/gemm/prepacked.h"
 
-namespace pdg {
+namespace pdg::avx2 {
 namespace {
 
 struct Ymm32 {
@@ -78,23 +78,20 @@ template void gemm_03_packed_avx2<double>(bool, bool, int64_t, int64_t, int64_t,
 
 namespace {
 template <class Kern>
-bool pack_b_with(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb,
-                 PackedB<float>& out) {
+PackedPanelsF32 pack_b_with(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb) {
     const size_t bytes = sizeof(float) * size_t(std::max<int64_t>(packed_b_elems<Kern>(K, N), 16));
     float* p = static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
     if (!p) throw std::bad_alloc();
-    out.data.reset(p);
     pack_b_all<Kern>(trans_b, K, N, B, ldb, p);
-    out.run = gemm_prepacked_run<Kern>;
-    return true;
+    return {p, gemm_prepacked_run<Kern>};
 }
 }  // namespace
 
 // Pre-packed B (prepacked.h): the tile gemm_03_packed_avx2 would pick.
-bool gemm_03_pack_b_f32(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb,
-                        int64_t /*m_hint*/, PackedB<float>& out) {
-    if (N <= 8) return pack_b_with<KernF32N8>(trans_b, K, N, B, ldb, out);
-    return pack_b_with<KernF32>(trans_b, K, N, B, ldb, out);
+PackedPanelsF32 gemm_03_pack_b_f32(bool trans_b, int64_t K, int64_t N, const float* B,
+                                   int64_t ldb, int64_t /*m_hint*/) {
+    if (N <= 8) return pack_b_with<KernF32N8>(trans_b, K, N, B, ldb);
+    return pack_b_with<KernF32>(trans_b, K, N, B, ldb);
 }
 
-}  // namespace pdg
+}  // namespace pdg::avx2

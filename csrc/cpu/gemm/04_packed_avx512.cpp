@@ -17,7 +17,7 @@
 #include "cpu/gemm/prepacked.h"
 #include "cpu/gemm/zmm_traits_avx512.h"
 
-namespace pdg {
+namespace pdg::avx512 {
 namespace {
 
 struct Zmm64 {
@@ -124,26 +124,23 @@ template void gemm_04_packed_avx512<double>(bool, bool, int64_t, int64_t, int64_
 
 namespace {
 template <class Kern>
-bool pack_b_with(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb,
-                 PackedB<float>& out) {
+PackedPanelsF32 pack_b_with(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb) {
     const size_t bytes = sizeof(float) * size_t(std::max<int64_t>(packed_b_elems<Kern>(K, N), 16));
     float* p = static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
     if (!p) throw std::bad_alloc();
-    out.data.reset(p);
     pack_b_all<Kern>(trans_b, K, N, B, ldb, p);
-    out.run = gemm_prepacked_run<Kern>;
-    return true;
+    return {p, gemm_prepacked_run<Kern>};
 }
 }  // namespace
 
 // Pre-packed B (prepacked.h): the tile gemm_04_packed_avx512 would pick for
 // an M = m_hint product.
-bool gemm_04_pack_b_f32(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb,
-                        int64_t m_hint, PackedB<float>& out) {
+PackedPanelsF32 gemm_04_pack_b_f32(bool trans_b, int64_t K, int64_t N, const float* B,
+                                   int64_t ldb, int64_t m_hint) {
     const int64_t m = m_hint > 0 ? m_hint : 64;
     if (padded_area(m, N, 28, 16) < 0.96 * padded_area(m, N, 6, 64))
-        return pack_b_with<KernF32N16>(trans_b, K, N, B, ldb, out);
-    return pack_b_with<KernF32>(trans_b, K, N, B, ldb, out);
+        return pack_b_with<KernF32N16>(trans_b, K, N, B, ldb);
+    return pack_b_with<KernF32>(trans_b, K, N, B, ldb);
 }
 
-}  // namespace pdg
+}  // namespace pdg::avx512

@@ -10,8 +10,6 @@ namespace pdg {
 namespace {
 
 bool always() { return true; }
-bool avx2() { return cpu_has_avx2_fma(); }
-bool avx512() { return cpu_has_avx512(); }
 
 std::string& forced_variant() {
     static std::string v = "auto";
@@ -27,10 +25,12 @@ const std::vector<GemmVariant>& gemm_variants() {
          gemm_01_naive<double>},
         {"02_blocked", "cache-blocked i-k-j loops, plain C++, OpenMP", always,
          gemm_02_blocked<float>, gemm_02_blocked<double>},
-        {"03_packed_avx2", "packed panels + AVX2/FMA 6x16 micro-kernel, OpenMP", avx2,
-         gemm_03_packed_avx2<float>, gemm_03_packed_avx2<double>},
-        {"04_packed_avx512", "packed panels + AVX-512 6x64 micro-kernel, OpenMP", avx512,
-         gemm_04_packed_avx512<float>, gemm_04_packed_avx512<double>},
+#if PDG_X86_SIMD
+        {"03_packed_avx2", "packed panels + AVX2/FMA 6x16 micro-kernel, OpenMP",
+         cpu_has_avx2_fma, avx2::gemm_03_packed_avx2<float>, avx2::gemm_03_packed_avx2<double>},
+        {"04_packed_avx512", "packed panels + AVX-512 6x64 micro-kernel, OpenMP", cpu_has_avx512,
+         avx512::gemm_04_packed_avx512<float>, avx512::gemm_04_packed_avx512<double>},
+#endif
     };
     return table;
 }
@@ -45,7 +45,8 @@ static const GemmVariant& find_variant(const std::string& name) {
     for (const auto& v : t) {
         if (v.name == name) {
             if (!v.supported())
-                throw ValueError(str("gemm: variant '", name, "' is not supported by this CPU"));
+                throw ValueError(str("gemm: variant '", name, "' is not supported: ",
+                                     simd_level_explained()));
             return v;
         }
     }

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "core/cpu_features.h"
+
 namespace pdg {
 
 template <class T>
@@ -56,8 +58,14 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, 
               int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
 PDG_GEMM_RUNG(gemm_01_naive)
 PDG_GEMM_RUNG(gemm_02_blocked)
+#if PDG_X86_SIMD
+namespace avx2 {
 PDG_GEMM_RUNG(gemm_03_packed_avx2)
+}
+namespace avx512 {
 PDG_GEMM_RUNG(gemm_04_packed_avx512)
+}
+#endif
 #undef PDG_GEMM_RUNG
 
 }  // namespace pdg

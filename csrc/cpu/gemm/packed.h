@@ -26,8 +26,9 @@
 // and copy the valid part out.
 //
 // This header is included only by the *_avx2.cpp / *_avx512.cpp rung files,
-// each compiled with its own instruction set; everything here sits in an
-// anonymous namespace so the two copies can never be merged by the linker.
+// each compiled with its own instruction set; everything here sits in the
+// including file's ISA namespace (PDG_ISA) and an anonymous namespace, so the
+// copies can never be merged by the linker (docs/architecture.md).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -40,7 +41,11 @@
 
 #include "core/parallel.h"
 
-namespace pdg {
+#ifndef PDG_ISA
+#error "PDG_ISA (avx2, avx512) is set by CMakeLists.txt for every source file"
+#endif
+
+namespace pdg::PDG_ISA {
 namespace {
 
 // A grow-only, 64-byte aligned scratch block. One per calling thread (see
@@ -506,4 +511,4 @@ void gemm_prepacked_run(bool ta, int64_t M, int64_t N, int64_t K, typename Kern:
 }
 
 }  // namespace
-}  // namespace pdg
+}  // namespace pdg::PDG_ISA

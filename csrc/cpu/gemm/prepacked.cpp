@@ -20,15 +20,21 @@ PackedB<T> pack_b(bool trans_b, int64_t K, int64_t N, const T* B, int64_t ldb, i
     out.K = K;
     out.N = N;
     const GemmFn<T> fn = gemm_function<T>(variant);  // validates the name
+#if PDG_X86_SIMD
     if constexpr (std::is_same_v<T, float>) {
-        // gemm_function only returns a rung the CPU supports.
-        if (fn == &gemm_04_packed_avx512<float> &&
-            gemm_04_pack_b_f32(trans_b, K, N, B, ldb, m_hint, out))
+        // gemm_function only returns a rung the CPU supports (and the cap allows).
+        PackedPanelsF32 p{nullptr, nullptr};
+        if (fn == &avx512::gemm_04_packed_avx512<float>)
+            p = avx512::gemm_04_pack_b_f32(trans_b, K, N, B, ldb, m_hint);
+        else if (fn == &avx2::gemm_03_packed_avx2<float>)
+            p = avx2::gemm_03_pack_b_f32(trans_b, K, N, B, ldb, m_hint);
+        if (p.data) {
+            out.data.reset(p.data);
+            out.run = p.run;
             return out;
-        if (fn == &gemm_03_packed_avx2<float> &&
-            gemm_03_pack_b_f32(trans_b, K, N, B, ldb, m_hint, out))
-            return out;
+        }
     }
+#endif
     out.trans_b = trans_b;
     out.B = B;
     out.ldb = ldb;

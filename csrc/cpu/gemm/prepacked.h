@@ -81,11 +81,26 @@ void gemm_prepacked_buffers(Buffer& c, const Buffer& a, const Buffer& b, int64_t
                             int64_t lda, int64_t ldb, int64_t ldc, int64_t repeat,
                             const std::string& variant);
 
-// The packing hooks of the rungs that have one (float32 only). Each returns
-// false when it leaves `out` unpacked. Call only when the CPU supports the rung.
-bool gemm_03_pack_b_f32(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb,
-                        int64_t m_hint, PackedB<float>& out);
-bool gemm_04_pack_b_f32(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb,
-                        int64_t m_hint, PackedB<float>& out);
+// What a rung's packing hook hands back: panels from std::aligned_alloc (the
+// caller takes ownership) and the function that multiplies by them. Plain
+// data, so the hooks, compiled for AVX2/AVX-512, instantiate no baseline
+// template (no unique_ptr member runs in their files).
+struct PackedPanelsF32 {
+    float* data;
+    PackedB<float>::RunFn run;
+};
+
+// The packing hooks of the rungs that have one (float32 only); they throw
+// std::bad_alloc. Call only when the CPU supports the rung.
+#if PDG_X86_SIMD
+namespace avx2 {
+PackedPanelsF32 gemm_03_pack_b_f32(bool trans_b, int64_t K, int64_t N, const float* B,
+                                   int64_t ldb, int64_t m_hint);
+}
+namespace avx512 {
+PackedPanelsF32 gemm_04_pack_b_f32(bool trans_b, int64_t K, int64_t N, const float* B,
+                                   int64_t ldb, int64_t m_hint);
+}
+#endif
 
 }  // namespace pdg

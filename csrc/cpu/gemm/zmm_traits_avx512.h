@@ -4,7 +4,7 @@
 #pragma once
 #include <immintrin.h>
 
-namespace pdg {
+namespace pdg::avx512 {
 
 struct Zmm32 {
     using T = float;
@@ -19,4 +19,4 @@ struct Zmm32 {
     static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
 };
 
-}  // namespace pdg
+}  // namespace pdg::avx512

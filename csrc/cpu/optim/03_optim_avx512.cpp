@@ -2,11 +2,10 @@
 // tails) and split across threads. Needs AVX-512 F/BW/VL/DQ (checked at run
 // time). The sqrt and divide of Adam/RMSprop/Adagrad are the costliest
 // instructions; 512-bit vectors halve their count against rung 02.
-#include "core/cpu_features.h"
 #include "cpu/optim/optim_loops.h"
 
-namespace pdg {
+namespace pdg::avx512 {
 
-OptimRung optim_rung_03_avx512() { return make_rung("03_avx512", cpu_has_avx512, true); }
+PDG_DEFINE_OPTIM_RUNG(optim_rung_03, "03_avx512", cpu_has_avx512, true);
 
-}  // namespace pdg
+}  // namespace pdg::avx512

@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 
+#include "core/cpu_features.h"
+
 namespace pdg {
 
 template <class T>
@@ -62,9 +64,20 @@ struct OptimRung {
     OptimLoop<AdagradArgs<double>> adagrad_f64;
 };
 
-// One per rung file.
-OptimRung optim_rung_01_reference();
-OptimRung optim_rung_02_avx2();
-OptimRung optim_rung_03_avx512();
+// One table per rung file, each in the namespace of its instruction set. They
+// are constant-initialized data (function addresses, no code), so reading them
+// runs nothing compiled with wide instructions: only calling an entry does,
+// and optim.cpp calls a rung only after its supported() said yes.
+namespace baseline {
+extern const OptimRung optim_rung_01;
+}
+#if PDG_X86_SIMD
+namespace avx2 {
+extern const OptimRung optim_rung_02;
+}
+namespace avx512 {
+extern const OptimRung optim_rung_03;
+}
+#endif
 
 }  // namespace pdg

@@ -2,8 +2,9 @@
 // per rung (01_reference.cpp, 02_optim_avx2.cpp, 03_optim_avx512.cpp): each rung's file
 // includes this header with its own instruction-set flags.
 //
-// Everything here has internal linkage (anonymous namespace), so the copies
-// compiled with AVX-512 never leak into baseline code through the linker.
+// Everything here sits in the including file's ISA namespace (PDG_ISA, set by
+// CMake: baseline, avx2 or avx512) and has internal linkage, so the copies
+// compiled with AVX-512 can never be merged into baseline code by the linker.
 // The loops use only +, -, *, /, sqrt and selects, with the flags hoisted out
 // of the loop, so GCC vectorizes them at -O3 (-fno-math-errno lets sqrt
 // vectorize); each loop makes one pass over every buffer.
@@ -15,7 +16,11 @@
 
 #include "cpu/optim/optim_args.h"
 
-namespace pdg {
+#ifndef PDG_ISA
+#error "PDG_ISA (baseline, avx2, avx512) is set by CMakeLists.txt for every source file"
+#endif
+
+namespace pdg::PDG_ISA {
 namespace {
 
 template <class T>
@@ -118,22 +123,16 @@ void adagrad_loop(const AdagradArgs<T>& a, int64_t b, int64_t e) {
     }
 }
 
-// The table entry of one rung: the loops for both scalar types.
-inline OptimRung make_rung(const char* name, bool (*supported)(), bool threaded) {
-    OptimRung r;
-    r.name = name;
-    r.supported = supported;
-    r.threaded = threaded;
-    r.sgd_f32 = sgd_loop<float>;
-    r.sgd_f64 = sgd_loop<double>;
-    r.adam_f32 = adam_loop<float>;
-    r.adam_f64 = adam_loop<double>;
-    r.rmsprop_f32 = rmsprop_loop<float>;
-    r.rmsprop_f64 = rmsprop_loop<double>;
-    r.adagrad_f32 = adagrad_loop<float>;
-    r.adagrad_f64 = adagrad_loop<double>;
-    return r;
-}
-
 }  // namespace
-}  // namespace pdg
+}  // namespace pdg::PDG_ISA
+
+// Defines the rung's table `VAR` in the current (ISA) namespace: the loops of
+// both scalar types. An aggregate of addresses is constant-initialized, so no
+// code runs when the module loads.
+#define PDG_DEFINE_OPTIM_RUNG(VAR, NAME, SUPPORTED, THREADED)                                  \
+    const OptimRung VAR = {NAME,                    SUPPORTED,                                 \
+                           THREADED,                sgd_loop<float>,                           \
+                           sgd_loop<double>,        adam_loop<float>,                          \
+                           adam_loop<double>,       rmsprop_loop<float>,                       \
+                           rmsprop_loop<double>,    adagrad_loop<float>,                       \
+                           adagrad_loop<double>}
