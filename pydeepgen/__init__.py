@@ -24,14 +24,17 @@ except ImportError as _e:  # pragma: no cover - depends on how the package was i
         "uncompiled sources: install with `python -m pip install .` and run from another "
         "directory, or use an editable install (`pip install --no-build-isolation -e .`)."
     ) from None
+from . import config as _config
+
+_config._apply_env_simd()  # PDG_SIMD: checked before any kernel can run
 from ._dtype import bool_ as bool  # noqa: A001
 from ._dtype import double, dtype, float32, float64, int64, long, promote_types, uint8
 from ._dtype import float  # noqa: A001
 from ._tensor import Tensor, device
 from . import _tensor_methods  # noqa: F401  (attaches operators and methods to Tensor)
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .config import (config, empty_cache, get_num_threads, info, memory_stats, set_num_threads,
-                     show_config)
+from .config import (config, empty_cache, get_num_threads, get_simd_level, info, memory_stats,
+                     set_num_threads, set_simd_level, show_config, simd_levels)
 from .ops.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                            linspace, normal, ones, ones_like, rand, rand_like, randint, randn,
                            randn_like, randperm, tensor, zeros, zeros_like)
