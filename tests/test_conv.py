@@ -392,5 +392,5 @@ def test_kernel_registry():
 def test_avx512_variant_unsupported_raises():
     if "04_im2col_avx512" in VARIANTS:
         pytest.skip("this CPU has AVX-512")
-    with pytest.raises(ValueError, match="not supported by this CPU"):
+    with pytest.raises(ValueError, match="not supported: the SIMD level in use is"):
         C.set_conv_variant("04_im2col_avx512")

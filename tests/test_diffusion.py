@@ -267,7 +267,10 @@ def test_batched_ddim_sampling_gives_the_same_images(cond):
     whole = m.sample(7, labels, generator=pdg.Generator().manual_seed(4), steps=6).numpy()
     parts = m.sample(7, labels, generator=pdg.Generator().manual_seed(4), steps=6,
                      batch_size=3).numpy()
-    np.testing.assert_allclose(parts, whole, rtol=1e-5, atol=1e-6)
+    # Same images up to float32 rounding: the batch size changes how the conv rungs group
+    # images into GEMMs (so the summation order), and six sampler steps amplify the
+    # last-bit differences (measured 4e-5 relative at PDG_SIMD=baseline).
+    np.testing.assert_allclose(parts, whole, rtol=2e-4, atol=1e-5)
     assert np.abs(whole[0] - whole[1]).max() > 1e-3  # different images, not a constant
     # the stochastic sampler runs batched too (its per-step noise depends on the batching)
     x = m.sample(5, labels[:5] if cond else None, sampler="ddpm", steps=4, batch_size=2)
