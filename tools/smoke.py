@@ -81,11 +81,12 @@ def simd_level():
         if launcher:
             r = subprocess.run([*launcher, sys.executable, "-c", "import pydeepgen"],
                                capture_output=True, text=True,
-                               env=dict(os.environ, PDG_SIMD=above), timeout=600)
+                               env=dict(os.environ, PDG_SIMD=above), timeout=600,
+                               cwd=tempfile.gettempdir())
             assert r.returncode != 0 and "this CPU cannot run" in r.stderr, r.stderr[-500:]
     r = subprocess.run([*launcher, sys.executable, "-c", "import pydeepgen"],
                        capture_output=True, text=True, env=dict(os.environ, PDG_SIMD="nonsense"),
-                       timeout=600)
+                       timeout=600, cwd=tempfile.gettempdir())
     assert r.returncode != 0 and "PDG_SIMD=nonsense" in r.stderr, r.stderr[-500:]
     return level
 
