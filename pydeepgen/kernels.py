@@ -11,7 +11,8 @@ labs and benchmarks then switch between variants of the same compiled code::
         y = x @ w
     pdg.kernels.current("gemm")                  # -> "04_packed_avx512" on an AVX-512 CPU
 
-``"auto"`` (the default) picks the fastest variant the CPU supports. Another family
+``"auto"`` (the default) picks the fastest variant the CPU supports at the SIMD level in
+use (``pdg.set_simd_level`` / ``PDG_SIMD`` can lower it; ``supported`` follows). Another family
 registers with ``register(family, list_fn, set_fn, get_fn)``:
 
 - ``list_fn()`` -> iterable of ``(name, description, supported)``, slowest first
