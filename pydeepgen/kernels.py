@@ -112,3 +112,27 @@ def _table():
 
 
 register("gemm", _C.gemm_variants, _C.set_gemm_variant, _C.get_gemm_variant)
+
+
+# Families whose switches live only in _C: listed and chosen here like the others.
+register("norm", _C.norm_variants, _C.set_norm_variant, _C.get_norm_variant)
+
+_OPTIM_RUNGS = {
+    "01_reference": "baseline loops, one thread (the oracle)",
+    "02_avx2": "the same loops built for AVX2+FMA, split across threads",
+    "03_avx512": "the same loops built for AVX-512, split across threads",
+}
+register("optim",
+         lambda: [(n, d, n in _C.optim_variants()) for n, d in _OPTIM_RUNGS.items()],
+         _C.set_optim_variant, _C.get_optim_variant)
+
+
+def _math_variants():
+    level = ("baseline", "avx2", "avx512").index(_C.get_simd_level())
+    return [("scalar", "std::exp / log / tanh loops (the reference)", True),
+            ("avx2", "8-wide AVX2+FMA polynomials", level >= 1),
+            ("avx512", "16-wide AVX-512 polynomials", level >= 2)]
+
+
+register("math", _math_variants, _C.set_math_variant, _C.get_math_variant)
+

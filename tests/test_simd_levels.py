@@ -63,6 +63,23 @@ def test_each_level_dispatches_its_rungs(level):
     assert all(GEMM_RUNG[lv] not in supported for lv in LEVELS[LEVELS.index(level) + 1:])
 
 
+def test_kernels_registry_lists_and_switches_every_family(level):
+    assert {"gemm", "conv", "rnn", "norm", "optim", "math"} <= set(pdg.kernels.families())
+    for fam in ("norm", "optim", "math"):
+        variants = pdg.kernels.list(fam)
+        assert [v for v in variants if v.current], fam
+        reference = variants[0].name
+        with pdg.kernels.use(fam, reference):
+            assert pdg.kernels.current(fam) == reference
+        for v in variants:
+            if not v.supported and fam != "math":  # math falls back instead of raising
+                with pytest.raises(ValueError):
+                    pdg.kernels.use(fam, v.name)
+    assert pdg.kernels.current("optim") == OPTIM_RUNG[level]
+    assert pdg.kernels.current("norm") == NORM_RUNG[level]
+    assert pdg.kernels.current("math") == MATH_RUNG[level]
+
+
 @pytest.mark.parametrize("m,n,k", [(1, 1, 1), (7, 10, 33), (64, 65, 129), (130, 48, 300)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_gemm_matches_numpy(level, m, n, k, dtype):
