@@ -152,7 +152,7 @@ def _train(args):
         raise CLIError(str(e)) from None
     if report_interrupted(trainer):
         return 130
-    print(f"done: {trainer.epoch} epochs; {last_epoch_summary(trainer)}")
+    print(f"done: {trainer.epoch} epoch{'' if trainer.epoch == 1 else 's'}; {last_epoch_summary(trainer)}")
     print(f"wrote {out}/checkpoint.safetensors, {out}/log.{args.log_format}, {out}/losses.png"
           + (f", {out}/samples.png" if (out / "samples.png").is_file() else ""))
     return 0

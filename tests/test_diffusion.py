@@ -485,7 +485,7 @@ def test_cli_train_resume_sample_ddpm(tmp_path, capsys):
     # --init-from: a new run from those weights; not with --resume, not from a missing file
     fresh = [a if a != str(out) else str(tmp_path / "ft") for a in base]
     assert cli.main(fresh + ["--epochs", "1", "--init-from", ck]) == 0
-    assert "done: 1 epochs" in capsys.readouterr().out
+    assert "done: 1 epoch " in capsys.readouterr().out
     assert cli.main(fresh + ["--epochs", "2", "--init-from", ck, "--resume"]) == 1
     assert cli.main(fresh + ["--epochs", "1", "--init-from", str(tmp_path / "nope")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
