@@ -26,6 +26,11 @@ def command(name, help):
     return deco
 
 
+def epochs_text(n):
+    """'1 epoch', '2 epochs': the count the train commands report."""
+    return f"{n} epoch" + ("" if n == 1 else "s")
+
+
 class CLIError(Exception):
     """An error to report to the user as one line."""
 
@@ -152,7 +157,7 @@ def _train(args):
         raise CLIError(str(e)) from None
     if report_interrupted(trainer):
         return 130
-    print(f"done: {trainer.epoch} epoch{'' if trainer.epoch == 1 else 's'}; {last_epoch_summary(trainer)}")
+    print(f"done: {epochs_text(trainer.epoch)}; {last_epoch_summary(trainer)}")
     print(f"wrote {out}/checkpoint.safetensors, {out}/log.{args.log_format}, {out}/losses.png"
           + (f", {out}/samples.png" if (out / "samples.png").is_file() else ""))
     return 0

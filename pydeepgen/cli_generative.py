@@ -128,7 +128,7 @@ def _train_generative(args):
     if _cli.report_interrupted(trainer):
         return 130
     total = sum(r.get("seconds", 0.0) for r in trainer.history)
-    print(f"done: {trainer.epoch} epoch{'' if trainer.epoch == 1 else 's'} ({total:.1f} s of training over all runs); "
+    print(f"done: {_cli.epochs_text(trainer.epoch)} ({total:.1f} s of training over all runs); "
           f"{_cli.last_epoch_summary(trainer)}")
     files = [f"{out}/checkpoint.safetensors", f"{out}/log.{args.log_format}", f"{out}/losses.png"]
     files += [str(out / f) for f in ("samples.png", "reconstructions.png", "latent.png")
