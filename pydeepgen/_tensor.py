@@ -392,3 +392,39 @@ def _wrap_dim(dim, ndim, op="op"):
     if dim < -n or dim >= n:
         raise IndexError(f"{op}: dimension {dim} out of range for a {ndim}-d tensor (expected in [{-n}, {n - 1}])")
     return dim + n if dim < 0 else dim
+
+
+INT64_MAX = (1 << 63) - 1
+
+
+def _size_tuple(op, size, allow_infer=False):
+    """Validate a size argument: ``(2, 3)``, ``[2, 3]`` or ``2, 3`` -> a tuple of ints.
+
+    Every extent must be an int (or int-like: NumPy ints, one-element integer tensors),
+    ``>= 0`` (``-1`` too where the op infers it), and the element count must fit int64.
+    Floats are refused, not truncated."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            if s.numel() != 1 or s._dtype.category == 2:
+                raise TypeError(f"{op}(): size must be a sequence of ints, got a tensor of shape "
+                                f"{s._shape} and dtype {s._dtype.name}")
+            s = int(s.item())
+        if isinstance(s, bool) or not hasattr(type(s), "__index__"):
+            raise TypeError(f"{op}(): size must be a sequence of ints, got {type(s).__name__} "
+                            f"({s!r}) in {tuple(size)}")
+        s = s.__index__()
+        if s < (-1 if allow_infer else 0):
+            raise ValueError(f"{op}(): negative size {s} in {tuple(size)} (sizes must be >= 0"
+                             + (" or -1)" if allow_infer else ")"))
+        if s > INT64_MAX:
+            raise OverflowError(f"{op}(): size {s} in {tuple(size)} does not fit int64")
+        out.append(s)
+    n = 1
+    for s in out:
+        n *= max(s, 1)
+    if n > INT64_MAX:
+        raise OverflowError(f"{op}(): size {tuple(out)} has more elements than int64 can count")
+    return tuple(out)

@@ -7,29 +7,17 @@ import numpy as np
 
 from .. import _C
 from .. import _dtype as D
-from .._tensor import Tensor, _check_device
+from .._tensor import Tensor, _check_device, _size_tuple
 
 _NP_TO_PDG_COPY = {"f": D.float32, "i": D.int64, "u": D.int64, "b": D.bool_}
 
 
 def _shape_arg(op, size):
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    out = []
-    for s in size:
-        if isinstance(s, Tensor):
-            s = int(s.item())
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"{op}(): size must be a sequence of ints, got {type(s).__name__}")
-        if s < 0:
-            raise ValueError(f"{op}(): negative dimension {s} in size {tuple(size)}")
-        out.append(int(s))
-    n = 1
-    for s in out:
-        n *= s
+    shape = _size_tuple(op, size)
+    n = math.prod(shape)
     if n > (1 << 50):
-        raise MemoryError(f"{op}(): size {tuple(out)} needs {n} elements, more than this machine can hold")
-    return tuple(out)
+        raise MemoryError(f"{op}(): size {shape} needs {n} elements, more than this machine can hold")
+    return shape
 
 
 def _finish(t, requires_grad, device=None):

@@ -2,6 +2,7 @@
 machinery in-place ops share. Kernels: csrc/cpu/binary.cpp."""
 
 import math
+import builtins
 import numbers
 
 from .. import _C
@@ -236,8 +237,23 @@ def logical_not(a):
 
 # -- in-place machinery -----------------------------------------------------------------
 
-def check_inplace(self, op):
-    """Raise for in-place writes autograd cannot handle; True if a graph must be recorded."""
+def check_internal_overlap(self, op):
+    """Refuse writes into a tensor whose elements share memory (a stride-0 dim, as left by
+    expand): each memory location would be written several times, one write winning."""
+    if 0 in self._strides and builtins.any(n > 1 and st == 0 for n, st in zip(self._shape, self._strides)):
+        raise RuntimeError(
+            f"{op}: unsupported operation: more than one element of the written-to tensor "
+            f"(shape {tuple(self._shape)}, strides {tuple(self._strides)}) refers to a single memory "
+            "location; clone() the tensor before writing to it"
+        )
+
+
+def check_inplace(self, op, constant=False):
+    """Raise for in-place writes that would be wrong or that autograd cannot handle; True if
+    a graph must be recorded. ``constant``: every element gets the same value (fill_), which
+    is well defined even when elements share memory."""
+    if not constant:
+        check_internal_overlap(self, op)
     if not _state.enabled:
         return False
     if self._requires_grad and self._grad_fn is None:

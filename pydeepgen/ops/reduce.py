@@ -148,7 +148,13 @@ def amin(t, dim=None, keepdim=False):
 def _arg(t, op, dim, keepdim):
     name = _NAMES[op]
     if t.numel() == 0:
-        raise IndexError(f"{name}(): cannot perform reduction on an empty tensor")
+        if dim is None:
+            raise IndexError(f"{name}(): cannot perform reduction on an empty tensor of shape {t._shape}")
+        d = _wrap_dim(dim, t.ndim, name)
+        if not t._shape or t._shape[d] == 0:
+            raise IndexError(f"{name}(): expected reduction dim {d} to have non-zero size, shape {t._shape}")
+        # another dim is empty: the result is empty too (PyTorch semantics)
+        return Tensor._empty(_out_shape(t._shape, (d,), keepdim), D.int64)
     if t._dtype is D.bool_:
         t = t.to(D.uint8)
     if dim is None:
@@ -222,26 +228,27 @@ def min(t, dim=None, keepdim=False):  # noqa: A001
     return _minmax(t, MIN, dim, keepdim, dim if isinstance(dim, Tensor) else None)
 
 
-def all(t, dim=None, keepdim=False):  # noqa: A001
+def _logical_reduce(t, op, dim, keepdim, empty_value):
     from . import elementwise as ew
 
-    nz = ew.ne(t, 0) if t._dtype is not D.bool_ else t
-    if t.numel() == 0 and dim is None:
-        from .creation import tensor
+    name = "all" if op == MIN else "any"
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(t).__name__}")
+    if t.numel() == 0:
+        # an empty reduction is the identity (all: True, any: False), shaped like any other
+        from .creation import full
 
-        return tensor(True)
-    return _reduce(nz.to(D.uint8), MIN, dim, keepdim).to(D.bool_)
+        return full(_out_shape(t._shape, _dims(t, dim, name), keepdim), empty_value, dtype=D.bool_)
+    nz = ew.ne(t, 0) if t._dtype is not D.bool_ else t
+    return _reduce(nz.to(D.uint8), op, dim, keepdim).to(D.bool_)
+
+
+def all(t, dim=None, keepdim=False):  # noqa: A001
+    return _logical_reduce(t, MIN, dim, keepdim, True)
 
 
 def any(t, dim=None, keepdim=False):  # noqa: A001
-    from . import elementwise as ew
-
-    nz = ew.ne(t, 0) if t._dtype is not D.bool_ else t
-    if t.numel() == 0 and dim is None:
-        from .creation import tensor
-
-        return tensor(False)
-    return _reduce(nz.to(D.uint8), MAX, dim, keepdim).to(D.bool_)
+    return _logical_reduce(t, MAX, dim, keepdim, False)
 
 
 def count_nonzero(t, dim=None):

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _C
 from .. import _dtype as D
-from .._tensor import Tensor, _wrap_dim, contiguous_strides
+from .._tensor import Tensor, _size_tuple, _wrap_dim, contiguous_strides
 from ..autograd.function import Function
 from . import elementwise as ew
 
@@ -24,14 +24,10 @@ def _view(t, shape, strides, offset):
 # -- reshape / view ----------------------------------------------------------------------
 
 def _infer_shape(op, shape, numel):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    shape = [int(s) for s in shape]
+    shape = list(_size_tuple(op, shape, allow_infer=True))
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise ValueError(f"{op}: only one dimension can be inferred (-1), got shape {tuple(shape)}")
-    if any(s < -1 for s in shape):
-        raise ValueError(f"{op}: invalid shape dimension in {tuple(shape)}")
     known = math.prod(s for s in shape if s != -1)
     if neg:
         if known == 0 or numel % known:
@@ -199,9 +195,7 @@ class _Expand(Function):
 
 
 def expand(t, *shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    shape = list(shape)
+    shape = list(_size_tuple("expand", shape, allow_infer=True))
     if len(shape) < t.ndim:
         raise ValueError(f"expand: the number of sizes ({len(shape)}) must be >= the tensor's dims ({t.ndim}), shape {t._shape}")
     lead = len(shape) - t.ndim
@@ -333,7 +327,7 @@ def copy_(self, src):
 def fill_(self, value):
     if isinstance(value, Tensor):
         value = value.item()
-    ew.check_inplace(self, "fill_")
+    ew.check_inplace(self, "fill_", constant=True)
     if self.numel():
         _C.fill_strided(self._buf, list(self._shape), list(self._strides), self._offset, float(value))
     self._buf.bump_version()
@@ -550,15 +544,20 @@ def getitem(t, key):
 
 def setitem(t, key, value):
     keys = key if isinstance(key, tuple) else (key,)
-    if ew.check_inplace(t, "__setitem__") or (isinstance(value, Tensor) and value._requires_grad and ew._state.enabled):
+    constant = not isinstance(value, Tensor) or value.numel() == 1
+    if ew.check_inplace(t, "__setitem__", constant=True) or (isinstance(value, Tensor) and value._requires_grad and ew._state.enabled):
         raise RuntimeError("__setitem__: in-place assignment into a tensor that requires grad is not supported; use torch-style out-of-place ops (e.g. where) or pdg.no_grad()")
     if any(_is_advanced(k) for k in keys):
         from . import indexing
 
+        if not constant:
+            ew.check_internal_overlap(t, "__setitem__")
         return indexing.advanced_setitem(t, key, value)
     shape, strides, offset = _basic_view(t._shape, t._strides, t._offset, key)
     if not math.prod(shape):
         return
+    if not constant:  # only the part written to must not overlap itself
+        ew.check_internal_overlap(Tensor._make(t._buf, shape, t._dtype, strides, offset), "__setitem__")
     if isinstance(value, Tensor):
         if value._shape != shape:
             if ew.broadcast_shapes(shape, value._shape, op="__setitem__") != shape:
