@@ -85,8 +85,8 @@ class Tensor:
     """An n-dimensional array with autograd, in the PyTorch idiom."""
 
     __slots__ = (
-        "_buf", "_shape", "_strides", "_offset", "_dtype", "_requires_grad", "grad",
-        "_grad_fn", "_output_nr", "_base", "_hooks", "__weakref__",
+        "_buf", "_shape", "_strides", "_offset", "_dtype", "_requires_grad",
+        "_grad", "_grad_fn", "_output_nr", "_base", "_hooks", "__weakref__",
     )
     __array_priority__ = 1000  # NumPy defers to our operators
 
@@ -106,7 +106,7 @@ class Tensor:
         self._buf, self._shape, self._strides, self._offset = t._buf, t._shape, t._strides, t._offset
         self._dtype = t._dtype
         self._requires_grad = False
-        self.grad = None
+        self._grad = None
         self._grad_fn = None
         self._output_nr = 0
         self._base = None
@@ -123,7 +123,7 @@ class Tensor:
         t._offset = offset
         t._dtype = dtype
         t._requires_grad = False
-        t.grad = None
+        t._grad = None
         t._grad_fn = None
         t._output_nr = 0
         t._base = base
@@ -244,6 +244,26 @@ class Tensor:
         return self
 
     @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        # checked here, not later in an optimizer far from the cause
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
+            if value is self:
+                raise RuntimeError("can't assign a tensor as its own gradient")
+            if value._shape != self._shape:
+                raise RuntimeError(f"assigned grad has data of shape {tuple(value._shape)} but the "
+                                   f"tensor has shape {tuple(self._shape)}")
+            if value._dtype is not self._dtype:
+                raise RuntimeError(f"assigned grad has data of dtype {value._dtype.name} but the "
+                                   f"tensor has dtype {self._dtype.name}")
+        self._grad = value
+
+    @property
     def grad_fn(self):
         return self._grad_fn
 
@@ -260,11 +280,24 @@ class Tensor:
         node._retained.append((weakref.ref(self), self._output_nr))
 
     def register_hook(self, hook):
-        """Hook called with the gradient of a leaf before it is accumulated."""
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
-        return hook
+        """Call ``hook(grad)`` when this tensor's gradient is computed (before a leaf
+        accumulates it). The hook may return a replacement of the same shape and dtype.
+        Returns a handle whose ``remove()`` unregisters the hook."""
+        if not callable(hook):
+            raise TypeError(f"register_hook: expected a callable, got {type(hook).__name__}")
+        if not self._requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks, entry = self._hooks, hook
+        else:
+            node = self._grad_fn
+            if node._grad_hooks is None:
+                node._grad_hooks = []
+            hooks, entry = node._grad_hooks, (self._output_nr, hook)
+        hooks.append(entry)
+        return _HookHandle(hooks, entry)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         from .autograd.engine import run_backward
@@ -369,6 +402,21 @@ class Tensor:
 
     def __contains__(self, value):
         return bool((self == value).any())
+
+
+class _HookHandle:
+    """What register_hook returns: ``remove()`` takes the hook out again."""
+
+    __slots__ = ("_hooks", "_entry")
+
+    def __init__(self, hooks, entry):
+        self._hooks, self._entry = hooks, entry
+
+    def remove(self):
+        try:
+            self._hooks.remove(self._entry)
+        except ValueError:
+            pass  # already removed
 
 
 from .autograd import function as _function  # noqa: E402

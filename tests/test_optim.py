@@ -322,10 +322,16 @@ def test_bad_params_and_grads():
         optim.Adam([pdg.ones(2, dtype=pdg.int64)])
     p = pdg.ones(3, requires_grad=True)
     o = optim.Adam([p])
-    p.grad = pdg.ones(3, dtype=pdg.float64)
+    # a wrong .grad is refused where it is assigned ...
+    with pytest.raises(RuntimeError, match="dtype float64 but the tensor has dtype float32"):
+        p.grad = pdg.ones(3, dtype=pdg.float64)
+    with pytest.raises(RuntimeError, match=r"shape \(4,\) but the tensor has shape \(3,\)"):
+        p.grad = pdg.ones(4)
+    # ... and the optimizer still checks what it is given (e.g. a grad set behind the setter)
+    p._grad = pdg.ones(3, dtype=pdg.float64)
     with pytest.raises(TypeError, match="gradient dtype"):
         o.step()
-    p.grad = pdg.ones(4)
+    p._grad = pdg.ones(4)
     with pytest.raises(ValueError, match=r"gradient shape \(4,\)"):
         o.step()
 

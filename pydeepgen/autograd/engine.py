@@ -38,9 +38,7 @@ def _accumulate_leaf(leaf, g):
     if g.dtype is not leaf.dtype:
         g = g.to(leaf.dtype)
     for hook in leaf._hooks or ():
-        r = hook(g)
-        if r is not None:
-            g = r
+        g = apply_hook(hook, g)
     if leaf.grad is None:
         # Store a tensor nobody else holds: gradients passed straight through (add,
         # views) may also be another leaf's gradient.
@@ -54,6 +52,25 @@ def _accumulate_leaf(leaf, g):
         with grad_mode.no_grad():
             leaf.grad.add_(g)
     assert isinstance(leaf.grad, Tensor)
+
+
+def apply_hook(hook, g):
+    """Run a tensor hook; it may return a replacement gradient of the same shape and dtype."""
+    from .._tensor import Tensor
+
+    r = hook(g)
+    if r is None:
+        return g
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(r, Tensor):
+        raise TypeError(f"hook '{name}' returned {type(r).__name__}; a hook returns None or a Tensor")
+    if r.shape != g.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of the gradient: it returned shape "
+                           f"{tuple(r.shape)}, expected {tuple(g.shape)}")
+    if r.dtype is not g.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of the gradient: it returned "
+                           f"{r.dtype.name}, expected {g.dtype.name}")
+    return r
 
 
 def _add_grads(a, b):
@@ -116,6 +133,10 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                     "Pass retain_graph=True to the first backward() if you need to call "
                     "backward() again."
                 )
+            if node._grad_hooks:
+                for nr, hook in node._grad_hooks:
+                    if grads[nr] is not None:
+                        grads[nr] = apply_hook(hook, grads[nr])
             if node._retained:
                 for ref, nr in node._retained:
                     t = ref()

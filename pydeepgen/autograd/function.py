@@ -44,6 +44,7 @@ class Node:
         "_saved_versions",
         "_freed",
         "_retained",
+        "_grad_hooks",
         "_non_differentiable",
         "_materialize",
         "__dict__",
@@ -59,6 +60,7 @@ class Node:
         self._saved_versions = ()
         self._freed = False
         self._retained = None
+        self._grad_hooks = None
         self._non_differentiable = None
         self._materialize = True
 

@@ -105,23 +105,33 @@ def matmul(a, b):
     return out
 
 
+def _check_ranks(op, a, b, ndim, what):
+    """Both operands Tensors of rank ``ndim``; the error names the op and both shapes."""
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError(f"{op}: expected two Tensors, got {type(a).__name__} and {type(b).__name__}")
+    if a.ndim != ndim or b.ndim != ndim:
+        raise ValueError(f"{op}: expected {what}, got shapes {tuple(a._shape)} and {tuple(b._shape)}")
+
+
 def mm(a, b):
-    if a.ndim != 2 or b.ndim != 2:
-        raise ValueError(f"mm: expected 2-D tensors, got shapes {tuple(a._shape)} and {tuple(b._shape)}")
+    _check_ranks("mm", a, b, 2, "2-D tensors")
     return matmul(a, b)
 
 
 def bmm(a, b):
-    if a.ndim != 3 or b.ndim != 3 or a._shape[0] != b._shape[0]:
+    _check_ranks("bmm", a, b, 3, "3-D tensors with equal batch size")
+    if a._shape[0] != b._shape[0]:
         raise ValueError(f"bmm: expected 3-D tensors with equal batch size, got shapes {tuple(a._shape)} and {tuple(b._shape)}")
     return matmul(a, b)
 
 
 def dot(a, b):
-    if a.ndim != 1 or b.ndim != 1 or a._shape != b._shape:
+    _check_ranks("dot", a, b, 1, "1-D tensors of equal size")
+    if a._shape != b._shape:
         raise ValueError(f"dot: expected 1-D tensors of equal size, got shapes {tuple(a._shape)} and {tuple(b._shape)}")
     return matmul(a, b)
 
 
 def outer(a, b):
+    _check_ranks("outer", a, b, 1, "1-D tensors")
     return matmul(S.unsqueeze(a, 1), S.unsqueeze(b, 0))
