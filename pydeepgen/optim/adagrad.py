@@ -3,7 +3,7 @@
 from .. import _C
 from ..autograd import no_grad
 from ..ops.creation import full
-from .optimizer import Optimizer, _check, _grad_buffers
+from .optimizer import Optimizer, _grad_buffers, check_hyper
 
 __all__ = ["Adagrad"]
 
@@ -11,12 +11,6 @@ __all__ = ["Adagrad"]
 class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
                  initial_accumulator_value=0.0, eps=1e-10, *, maximize=False):
-        _check(lr >= 0.0, f"Invalid learning rate: {lr}")
-        _check(lr_decay >= 0.0, f"Invalid lr_decay value: {lr_decay}")
-        _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
-        _check(initial_accumulator_value >= 0.0,
-               f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps, maximize=maximize))
@@ -25,6 +19,10 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 self.state[p] = {"step": 0, "sum": full(p.shape, group["initial_accumulator_value"],
                                                         dtype=p.dtype)}
+
+    def _check_group(self, group):
+        for k in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
+            check_hyper("Adagrad", k, group[k])
 
     @no_grad()
     def step(self, closure=None):

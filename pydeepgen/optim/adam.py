@@ -2,7 +2,7 @@
 
 from .. import _C
 from ..autograd import no_grad
-from .optimizer import Optimizer, _check, _grad_buffers, _zeros_like
+from .optimizer import Optimizer, _grad_buffers, _zeros_like, check_betas, check_hyper
 
 __all__ = ["Adam", "AdamW"]
 
@@ -12,14 +12,16 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
                  amsgrad=False, *, maximize=False):
-        _check(lr >= 0.0, f"Invalid learning rate: {lr}")
-        _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
-        _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
-        _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
-        _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+        betas = check_betas(type(self).__name__, betas)
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize))
+
+    def _check_group(self, group):
+        name = type(self).__name__
+        group["betas"] = check_betas(name, group["betas"])
+        for k in ("lr", "eps", "weight_decay"):
+            check_hyper(name, k, group[k])
 
     @no_grad()
     def step(self, closure=None):

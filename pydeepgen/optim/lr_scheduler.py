@@ -8,7 +8,15 @@ group's ``initial_lr``; ``ReduceLROnPlateau.step(metric)`` scales the current lr
 import math
 from bisect import bisect_right
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_hyper
+
+
+def _positive_int(owner, name, value):
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise TypeError(f"{owner}: {name} must be an int, got {type(value).__name__} ({value!r})")
+    if value.__index__() <= 0:
+        raise ValueError(f"{owner}: {name} must be a positive int, got {value}")
+    return value.__index__()
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
            "LambdaLR", "LinearLR", "ReduceLROnPlateau"]
@@ -65,10 +73,8 @@ class StepLR(LRScheduler):
     """lr = initial_lr * gamma ** (epoch // step_size)."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        if int(step_size) <= 0:
-            raise ValueError(f"StepLR: step_size must be a positive int, got {step_size}")
-        self.step_size = int(step_size)
-        self.gamma = gamma
+        self.step_size = _positive_int("StepLR", "step_size", step_size)
+        self.gamma = check_hyper("StepLR", "gamma", gamma, lo_open=True)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -79,8 +85,8 @@ class MultiStepLR(LRScheduler):
     """lr = initial_lr * gamma ** (number of milestones <= epoch)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        self.milestones = sorted(int(m) for m in milestones)
-        self.gamma = gamma
+        self.milestones = sorted(_positive_int("MultiStepLR", "milestone", m) for m in milestones)
+        self.gamma = check_hyper("MultiStepLR", "gamma", gamma, lo_open=True)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -92,7 +98,7 @@ class ExponentialLR(LRScheduler):
     """lr = initial_lr * gamma ** epoch."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        self.gamma = gamma
+        self.gamma = check_hyper("ExponentialLR", "gamma", gamma, lo_open=True)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -103,10 +109,8 @@ class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        if T_max <= 0:
-            raise ValueError(f"CosineAnnealingLR: T_max must be positive, got {T_max}")
-        self.T_max = T_max
-        self.eta_min = eta_min
+        self.T_max = _positive_int("CosineAnnealingLR", "T_max", T_max)
+        self.eta_min = check_hyper("CosineAnnealingLR", "eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -136,9 +140,9 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
                  last_epoch=-1):
-        if not 0 < start_factor <= 1 or not 0 <= end_factor <= 1:
-            raise ValueError("LinearLR: start_factor must be in (0, 1] and end_factor in [0, 1], "
-                             f"got {start_factor} and {end_factor}")
+        check_hyper("LinearLR", "start_factor", start_factor, 0.0, 1.0, lo_open=True)
+        check_hyper("LinearLR", "end_factor", end_factor, 0.0, 1.0)
+        total_iters = _positive_int("LinearLR", "total_iters", total_iters)
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
         super().__init__(optimizer, last_epoch)
 
@@ -153,8 +157,14 @@ class ReduceLROnPlateau:
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
-        if factor >= 1.0:
-            raise ValueError("ReduceLROnPlateau: factor should be < 1.0")
+        check_hyper("ReduceLROnPlateau", "factor", factor, 0.0, 1.0, lo_open=True, hi_open=True)
+        for k, v in (("threshold", threshold), ("eps", eps)):
+            check_hyper("ReduceLROnPlateau", k, v)
+        for k, v in (("patience", patience), ("cooldown", cooldown)):
+            if isinstance(v, bool) or not hasattr(type(v), "__index__") or v < 0:
+                raise ValueError(f"ReduceLROnPlateau: {k} must be an int >= 0, got {v!r}")
+        for v in (min_lr if isinstance(min_lr, (list, tuple)) else [min_lr]):
+            check_hyper("ReduceLROnPlateau", "min_lr", v)
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode {mode!r} is unknown (expected 'min' or 'max')")
         if threshold_mode not in ("rel", "abs"):

@@ -6,6 +6,7 @@ parameter and its state buffers in the same pass, instead of a chain of tensor o
 """
 
 import math
+import numbers
 
 from .._C import get_optim_variant, optim_variants, set_optim_variant  # noqa: F401
 from .._tensor import Tensor
@@ -80,12 +81,16 @@ class Optimizer:
                 group[k] = v
         for k, v in self.defaults.items():
             group.setdefault(k, v)
+        self._check_group(group)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
         if len({id(p) for p in params}) != len(params):
             raise ValueError(f"{type(self).__name__}: a parameter appears twice in one group")
         self.param_groups.append(group)
+
+    def _check_group(self, group):
+        """Check a group's hyper-parameters (subclasses: their torch.optim ranges)."""
 
     def zero_grad(self, set_to_none=True):
         """Reset gradients: ``None`` (default, as PyTorch 2) or zero-filled in place."""
@@ -221,6 +226,34 @@ def _zeros_like(p):
 def _check(cond, msg):
     if not cond:
         raise ValueError(msg)
+
+
+_LABELS = {"lr": "learning rate", "eps": "epsilon"}
+
+
+def check_hyper(owner, name, value, lo=0.0, hi=math.inf, lo_open=False, hi_open=False):
+    """A hyper-parameter must be a finite real number in [lo, hi] (open ends where asked),
+    as torch.optim checks them; returns it. ``owner`` names the optimizer or scheduler."""
+    if isinstance(value, Tensor) and value.numel() == 1:
+        value = value.item()
+    label = _LABELS.get(name, name)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {label} must be a real number, got {type(value).__name__} ({value!r})")
+    v = float(value)
+    below = v <= lo if lo_open else v < lo
+    above = v >= hi if hi_open else v > hi
+    if not math.isfinite(v) or below or above:
+        bounds = ("(" if lo_open else "[") + f"{lo:g}, {hi:g}" + (")" if hi_open or hi == math.inf else "]")
+        raise ValueError(f"{owner}: Invalid {label}: {value} (expected a finite number in {bounds})")
+    return value
+
+
+def check_betas(owner, betas):
+    """Adam's (beta1, beta2): exactly two numbers, each in [0, 1)."""
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+        raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
+    return tuple(check_hyper(owner, f"beta parameter at index {i}", b, 0.0, 1.0, hi_open=True)
+                 for i, b in enumerate(betas))
 
 
 def _finite(x):

@@ -2,7 +2,7 @@
 
 from .. import _C
 from ..autograd import no_grad
-from .optimizer import Optimizer, _check, _grad_buffers, _zeros_like
+from .optimizer import Optimizer, _grad_buffers, _zeros_like, check_hyper
 
 __all__ = ["RMSprop"]
 
@@ -10,13 +10,14 @@ __all__ = ["RMSprop"]
 class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
                  centered=False, *, maximize=False):
-        _check(lr >= 0.0, f"Invalid learning rate: {lr}")
-        _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
-        _check(momentum >= 0.0, f"Invalid momentum value: {momentum}")
-        _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
-        _check(alpha >= 0.0, f"Invalid alpha value: {alpha}")
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered, maximize=maximize))
+
+    def _check_group(self, group):
+        for k in ("lr", "eps", "momentum", "weight_decay"):
+            check_hyper("RMSprop", k, group[k])
+        # alpha weighs the running mean of squares: above 1 it turns negative (sqrt -> NaN)
+        check_hyper("RMSprop", "alpha", group["alpha"], 0.0, 1.0)
 
     @no_grad()
     def step(self, closure=None):

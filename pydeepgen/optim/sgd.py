@@ -2,7 +2,7 @@
 
 from .. import _C
 from ..autograd import no_grad
-from .optimizer import Optimizer, _check, _grad_buffers, _zeros_like, required
+from .optimizer import Optimizer, _check, _grad_buffers, _zeros_like, check_hyper, required
 
 __all__ = ["SGD"]
 
@@ -10,14 +10,17 @@ __all__ = ["SGD"]
 class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
                  nesterov=False, *, maximize=False):
-        _check(lr is required or lr >= 0.0, f"Invalid learning rate: {lr}")
-        _check(momentum >= 0.0, f"Invalid momentum value: {momentum}")
-        _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
-        _check(not nesterov or (momentum > 0 and dampening == 0),
-               "Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
+
+    def _check_group(self, group):
+        if group["lr"] is not required:
+            check_hyper("SGD", "lr", group["lr"])
+        for k in ("momentum", "dampening", "weight_decay"):
+            check_hyper("SGD", k, group[k])
+        _check(not group["nesterov"] or (group["momentum"] > 0 and group["dampening"] == 0),
+               "SGD: Nesterov momentum requires a momentum and zero dampening")
 
     @no_grad()
     def step(self, closure=None):
