@@ -7,13 +7,10 @@ from ...autograd import no_grad
 from ...ops import conv as F
 from ...ops.creation import empty
 from ..parameter import Parameter
+from ._args import int_arg, int_pair
 from .module import Module
 
 __all__ = ["Conv2d", "ConvTranspose2d"]
-
-
-def _pair(v):
-    return (v, v) if isinstance(v, int) else tuple(v)
 
 
 class _ConvNd(Module):
@@ -21,7 +18,10 @@ class _ConvNd(Module):
                  bias, transposed, output_padding=0, padding_mode="zeros", dtype=None):
         super().__init__()
         name = type(self).__name__
-        if groups < 1 or in_channels % groups or out_channels % groups:
+        in_channels = int_arg(name, "in_channels", in_channels, 1)
+        out_channels = int_arg(name, "out_channels", out_channels, 1)
+        groups = int_arg(name, "groups", groups, 1)
+        if in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels {in_channels} and out_channels {out_channels} "
                              f"must be divisible by groups {groups}")
         if padding_mode != "zeros":
@@ -29,10 +29,11 @@ class _ConvNd(Module):
         if isinstance(padding, str) and padding not in ("same", "valid"):
             raise ValueError(f"{name}: padding must be 'same', 'valid' or ints, got {padding!r}")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
-        self.padding = padding if isinstance(padding, str) else _pair(padding)
-        self.dilation, self.groups = _pair(dilation), groups
-        self.output_padding = _pair(output_padding)
+        self.kernel_size = int_pair(name, "kernel_size", kernel_size, 1)
+        self.stride = int_pair(name, "stride", stride, 1)
+        self.padding = padding if isinstance(padding, str) else int_pair(name, "padding", padding)
+        self.dilation, self.groups = int_pair(name, "dilation", dilation, 1), groups
+        self.output_padding = int_pair(name, "output_padding", output_padding)
         self.padding_mode = padding_mode
         kh, kw = self.kernel_size
         if transposed:

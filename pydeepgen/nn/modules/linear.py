@@ -7,6 +7,7 @@ from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
+from ._args import int_arg
 
 __all__ = ["Identity", "Linear", "Bilinear"]
 
@@ -36,11 +37,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
-        if int(in_features) < 0 or int(out_features) < 0:
-            raise ValueError(f"Linear: in_features and out_features must be >= 0, got "
-                             f"{in_features} and {out_features}")
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        self.in_features = int_arg("Linear", "in_features", in_features)
+        self.out_features = int_arg("Linear", "out_features", out_features)
         self.weight = Parameter(_empty(self.out_features, self.in_features, dtype=dtype))
         if bias:
             self.bias = Parameter(_empty(self.out_features, dtype=dtype))
@@ -72,8 +70,9 @@ class Bilinear(Module):
     def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
                  dtype=None):
         super().__init__()
-        self.in1_features, self.in2_features = int(in1_features), int(in2_features)
-        self.out_features = int(out_features)
+        self.in1_features = int_arg("Bilinear", "in1_features", in1_features)
+        self.in2_features = int_arg("Bilinear", "in2_features", in2_features)
+        self.out_features = int_arg("Bilinear", "out_features", out_features)
         self.weight = Parameter(_empty(self.out_features, self.in1_features, self.in2_features,
                                        dtype=dtype))
         if bias:

@@ -9,6 +9,7 @@ from ...ops import norm as F
 from ...ops.creation import ones, tensor, zeros
 from ..parameter import Parameter
 from .module import Module
+from ._args import int_arg
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
 
@@ -20,6 +21,7 @@ class _BatchNorm(Module):
                  track_running_stats=True, device=None, dtype=None):
         super().__init__()
         kw = {} if dtype is None else {"dtype": dtype}
+        num_features = int_arg(type(self).__name__, "num_features", num_features)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
@@ -85,7 +87,7 @@ class LayerNorm(Module):
         kw = {} if dtype is None else {"dtype": dtype}
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        self.normalized_shape = tuple(int_arg("LayerNorm", "normalized_shape", s) for s in normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         if elementwise_affine:
             self.weight = Parameter(ones(*self.normalized_shape, **kw))
@@ -103,7 +105,9 @@ class LayerNorm(Module):
 class GroupNorm(Module):
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
         super().__init__()
-        if num_groups < 1 or num_channels % num_groups:
+        num_groups = int_arg("GroupNorm", "num_groups", num_groups, 1)
+        num_channels = int_arg("GroupNorm", "num_channels", num_channels)
+        if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels {num_channels} must be divisible by "
                              f"num_groups {num_groups}")
         kw = {} if dtype is None else {"dtype": dtype}

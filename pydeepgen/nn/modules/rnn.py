@@ -16,6 +16,7 @@ from ...ops import rnn as R
 from ...ops.creation import empty
 from ..parameter import Parameter
 from .module import Module
+from ._args import int_arg
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -32,12 +33,9 @@ class RNNBase(Module):
             raise ValueError(f"{name}: dropout should be a number in range [0, 1] "
                              f"representing the probability of an element being zeroed, "
                              f"got {dropout}")
-        if not isinstance(hidden_size, int) or hidden_size <= 0:
-            raise ValueError(f"{name}: hidden_size must be a positive integer, got {hidden_size}")
-        if not isinstance(input_size, int) or input_size <= 0:
-            raise ValueError(f"{name}: input_size must be a positive integer, got {input_size}")
-        if not isinstance(num_layers, int) or num_layers <= 0:
-            raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers}")
+        hidden_size = int_arg(name, "hidden_size", hidden_size, 1)
+        input_size = int_arg(name, "input_size", input_size, 1)
+        num_layers = int_arg(name, "num_layers", num_layers, 1)
         if proj_size:
             raise NotImplementedError(f"{name}: proj_size > 0 is not supported")
         if dropout > 0 and num_layers == 1:
@@ -167,10 +165,8 @@ class RNNCellBase(Module):
     def __init__(self, mode, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
-        if not isinstance(hidden_size, int) or hidden_size <= 0:
-            raise ValueError(f"{name}: hidden_size must be a positive integer, got {hidden_size}")
-        if not isinstance(input_size, int) or input_size <= 0:
-            raise ValueError(f"{name}: input_size must be a positive integer, got {input_size}")
+        hidden_size = int_arg(name, "hidden_size", hidden_size, 1)
+        input_size = int_arg(name, "input_size", input_size, 1)
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size

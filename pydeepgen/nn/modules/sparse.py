@@ -5,6 +5,7 @@ from ...ops import embedding as F
 from ...ops.creation import empty
 from ..parameter import Parameter
 from .module import Module
+from ._args import int_arg
 
 __all__ = ["Embedding"]
 
@@ -17,7 +18,10 @@ class Embedding(Module):
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
                  device=None, dtype=None):
         super().__init__()
+        num_embeddings = int_arg("Embedding", "num_embeddings", num_embeddings)
+        embedding_dim = int_arg("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
+            padding_idx = int_arg("Embedding", "padding_idx", padding_idx, -num_embeddings)
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding: padding_idx {padding_idx} must be within "
                                  f"num_embeddings {num_embeddings}")

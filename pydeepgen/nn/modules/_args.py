@@ -1,0 +1,21 @@
+"""Checks of layer constructor arguments: sizes are ints, not floats to truncate."""
+
+
+def int_arg(owner, name, value, minimum=0):
+    """``value`` as an int >= ``minimum``; a bool, float or string is a TypeError naming the layer."""
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise TypeError(f"{owner}: {name} must be an int, got {type(value).__name__} ({value!r})")
+    value = value.__index__()
+    if value < minimum:
+        raise ValueError(f"{owner}: {name} must be >= {minimum}, got {value}")
+    return value
+
+
+def int_pair(owner, name, value, minimum=0):
+    """An int or a pair of ints (kernel_size, stride, ...) -> a checked pair."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{owner}: {name} must be an int or a pair of ints, got {value!r}")
+        return tuple(int_arg(owner, name, v, minimum) for v in value)
+    v = int_arg(owner, name, value, minimum)
+    return (v, v)
