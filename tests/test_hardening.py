@@ -1,0 +1,215 @@
+"""Issue 24's repros: each raises a clear error naming the op, or returns what PyTorch returns."""
+
+import math
+
+import numpy as np
+import pytest
+
+import pydeepgen as pdg
+from pydeepgen import nn, optim
+
+rng = np.random.default_rng(24)
+
+
+# -- in-place writes -------------------------------------------------------------------
+
+@pytest.mark.parametrize("write", [
+    lambda x: x.copy_(pdg.arange(6.).reshape(2, 3)),
+    lambda x: x.add_(pdg.ones(2, 3)),
+    lambda x: x.mul_(2.0),
+    lambda x: x.exp_(),
+    lambda x: x.relu_(),
+    lambda x: x.clamp_(0, 1),
+    lambda x: x.masked_fill_(pdg.ones(2, 3, dtype=pdg.bool), 1.0),
+    lambda x: x.__setitem__(slice(None), pdg.arange(6.).reshape(2, 3)),
+])
+def test_inplace_write_into_expanded_tensor_raises(write):
+    x = pdg.zeros(3).expand(2, 3)
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        write(x)
+
+
+def test_constant_writes_into_expanded_tensor_are_allowed():
+    # every element gets the same value, so sharing memory is harmless (as in PyTorch)
+    base = pdg.zeros(3)
+    x = base.expand(2, 3)
+    x.fill_(2.0)
+    x[0] = 5.0
+    assert base.tolist() == [5.0, 5.0, 5.0]
+    x[1] = pdg.tensor([1.0, 2.0, 3.0])  # row 1 alone does not overlap itself
+    assert base.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_overlapping_source_gives_the_numpy_result():
+    a = rng.standard_normal(7).astype(np.float32)
+    y = pdg.tensor(a)
+    y[1:].copy_(y[:-1])
+    ref = a.copy()
+    ref[1:] = a[:-1].copy()
+    np.testing.assert_array_equal(y.numpy(), ref)
+    y = pdg.tensor(a)
+    y[:-1].add_(y[1:])
+    ref = a.copy()
+    ref[:-1] = a[:-1] + a[1:]
+    np.testing.assert_allclose(y.numpy(), ref, rtol=1e-6)
+
+
+# -- sizes -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call, exc, pattern", [
+    (lambda: pdg.empty(2 ** 64, 0), OverflowError, "empty.*int64"),
+    (lambda: pdg.ones(3, 4).expand(2 ** 62, 2 ** 62, 3, 4), OverflowError, "expand.*int64"),
+    (lambda: pdg.zeros(2.5), TypeError, "zeros.*float"),
+    (lambda: pdg.ones(6).reshape(2.0, 3), TypeError, "reshape.*float"),
+    (lambda: pdg.ones(6).view(-2, 3), ValueError, "view.*negative"),
+    (lambda: nn.Linear(2.5, 3), TypeError, "Linear: in_features must be an int"),
+    (lambda: nn.Conv2d(3, 4, 2.0), TypeError, "Conv2d: kernel_size"),
+    (lambda: nn.Conv2d(3, 4, 3, stride=0), ValueError, "Conv2d: stride must be >= 1"),
+    (lambda: nn.Embedding(10, 3.5), TypeError, "Embedding: embedding_dim"),
+    (lambda: nn.LSTM(4, True), TypeError, "LSTM: hidden_size"),
+    (lambda: nn.GroupNorm(2.0, 4), TypeError, "GroupNorm: num_groups"),
+])
+def test_bad_sizes_are_refused(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()
+
+
+def test_int_like_sizes_are_accepted():
+    assert pdg.zeros(np.int64(2), pdg.tensor(3)).shape == (2, 3)
+    assert nn.Linear(np.int32(3), 2).weight.shape == (2, 3)
+
+
+# -- linear algebra ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("op, a, b", [
+    ("outer", (2, 3), (3, 4)), ("dot", (2, 3), (3,)), ("mm", (3,), (3, 2)),
+    ("bmm", (2, 3), (3, 2)), ("bmm", (2, 2, 3), (3, 3, 2)),
+])
+def test_linalg_rank_checks(op, a, b):
+    with pytest.raises(ValueError, match=op):
+        getattr(pdg, op)(pdg.randn(*a), pdg.randn(*b))
+
+
+def test_outer_matches_numpy():
+    a, b = rng.standard_normal(3), rng.standard_normal(4)
+    np.testing.assert_allclose(pdg.outer(pdg.tensor(a), pdg.tensor(b)).numpy(), np.outer(a, b), rtol=1e-6)
+
+
+# -- gradients: .grad and hooks ------------------------------------------------------------
+
+def test_grad_assignment_is_checked():
+    p = pdg.randn(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"shape \(4,\)"):
+        p.grad = pdg.ones(4)
+    with pytest.raises(RuntimeError, match="dtype float64"):
+        p.grad = pdg.ones(3, dtype=pdg.float64)
+    with pytest.raises(TypeError, match="Tensor or None"):
+        p.grad = [1.0, 2.0, 3.0]
+    g = pdg.randn(3)
+    p.grad = g
+    assert p.grad is g
+    p.grad = None
+
+
+def test_hook_returning_wrong_shape_raises_at_backward():
+    x = pdg.randn(3, requires_grad=True)
+    x.register_hook(lambda g: pdg.ones(4))
+    with pytest.raises(RuntimeError, match="changed the size"):
+        (x * 2).sum().backward()
+
+
+def test_hook_on_non_leaf_runs_and_can_be_removed():
+    a = rng.standard_normal(3).astype(np.float32)
+    x = pdg.tensor(a, requires_grad=True)
+    y = x * 3
+    handle = y.register_hook(lambda g: g * 10)
+    (y * y).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 10 * 2 * 3 * 3 * a, rtol=1e-5)
+    x.grad = None
+    handle.remove()
+    y = x * 3
+    (y * y).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * 3 * 3 * a, rtol=1e-5)
+
+
+def test_hook_needs_requires_grad():
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        pdg.ones(2).register_hook(lambda g: g)
+
+
+# -- empty reductions (PyTorch semantics) ------------------------------------------------------
+
+@pytest.mark.parametrize("shape, dim, keepdim", [
+    ((0, 3), 0, False), ((0, 3), 0, True), ((3, 0), 1, False), ((3, 0), None, False),
+    ((2, 0, 4), (0, 1), True), ((0,), 0, False), ((0,), None, False),
+])
+@pytest.mark.parametrize("op, value", [("all", True), ("any", False)])
+def test_empty_all_any(op, value, shape, dim, keepdim):
+    x = pdg.zeros(*shape)
+    kw = {} if dim is None else {"dim": dim}
+    r = getattr(pdg, op)(x, keepdim=keepdim, **kw) if dim is not None else getattr(pdg, op)(x)
+    ref = getattr(np, op)(np.zeros(shape), axis=dim, keepdims=keepdim) if dim is not None else getattr(np, op)(np.zeros(shape))
+    assert r.shape == np.shape(ref)
+    assert r.dtype is pdg.bool
+    assert bool(np.all(r.numpy() == value))
+
+
+def test_empty_argmax():
+    assert pdg.argmax(pdg.zeros(0, 3), dim=1).shape == (0,)
+    assert pdg.argmin(pdg.zeros(2, 0, 4), dim=-1, keepdim=True).shape == (2, 0, 1)
+    with pytest.raises(IndexError, match="argmax.*non-zero size"):
+        pdg.argmax(pdg.zeros(0, 3), dim=0)
+    with pytest.raises(IndexError, match="argmin.*empty"):
+        pdg.argmin(pdg.zeros(0, 3))
+
+
+def test_empty_reductions_against_torch():
+    torch = pytest.importorskip("torch")
+    for op in ("sum", "prod", "mean", "all", "any", "amax", "argmax"):
+        for shape in ((0, 3), (3, 0), (2, 0, 4)):
+            for dim in range(len(shape)):
+                for keepdim in (False, True):
+                    def run(lib):
+                        try:
+                            r = getattr(lib, op)(lib.zeros(*shape), dim=dim, keepdim=keepdim)
+                            return tuple(r.shape), np.asarray(r.detach().numpy() if hasattr(r, "detach") else r, dtype=np.float64)
+                        except (IndexError, RuntimeError):
+                            return "error", None
+                    t, p = run(torch), run(pdg)
+                    assert t[0] == p[0], (op, shape, dim, keepdim, t, p)
+                    if t[1] is not None:
+                        np.testing.assert_array_equal(t[1], p[1])
+
+
+# -- optimizers and schedulers --------------------------------------------------------------
+
+@pytest.mark.parametrize("make, exc, pattern", [
+    (lambda p: optim.SGD(p, lr=math.inf), ValueError, "SGD: Invalid learning rate: inf"),
+    (lambda p: optim.SGD(p, lr="0.1"), TypeError, "SGD: learning rate must be a real number"),
+    (lambda p: optim.SGD([{"params": p, "lr": -1.0}], lr=0.1), ValueError, "SGD: Invalid learning rate: -1"),
+    (lambda p: optim.Adam(p, lr=math.nan), ValueError, "Adam: Invalid learning rate"),
+    (lambda p: optim.Adam(p, betas=(0.9, 0.99, 0.5)), ValueError, "Adam: betas must be a pair"),
+    (lambda p: optim.AdamW(p, betas=(0.9, 1.0)), ValueError, "AdamW: Invalid beta parameter at index 1"),
+    (lambda p: optim.RMSprop(p, alpha=1.5), ValueError, "RMSprop: Invalid alpha: 1.5"),
+    (lambda p: optim.Adagrad(p, eps=-1e-3), ValueError, "Adagrad: Invalid epsilon"),
+    (lambda p: optim.lr_scheduler.StepLR(optim.SGD(p, lr=0.1), 2, gamma=-1), ValueError, "StepLR: Invalid gamma"),
+    (lambda p: optim.lr_scheduler.ExponentialLR(optim.SGD(p, lr=0.1), gamma=math.inf), ValueError, "ExponentialLR"),
+    (lambda p: optim.lr_scheduler.MultiStepLR(optim.SGD(p, lr=0.1), [2.5]), TypeError, "MultiStepLR: milestone"),
+    (lambda p: optim.lr_scheduler.StepLR(optim.SGD(p, lr=0.1), 0), ValueError, "StepLR: step_size"),
+])
+def test_hyper_parameters_are_checked(make, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        make([pdg.randn(2, requires_grad=True)])
+
+
+def test_valid_hyper_parameters_still_train():
+    p = pdg.tensor(rng.standard_normal(4).astype(np.float32), requires_grad=True)
+    opt = optim.Adam([p], lr=0.1, betas=[0.8, 0.9])
+    sched = optim.lr_scheduler.StepLR(opt, 1, gamma=0.5)
+    for _ in range(3):
+        opt.zero_grad()
+        (p * p).sum().backward()
+        opt.step()
+        sched.step()
+    assert opt.param_groups[0]["betas"] == (0.8, 0.9)
+    assert math.isclose(opt.param_groups[0]["lr"], 0.1 * 0.5 ** 3)
