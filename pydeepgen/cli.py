@@ -12,6 +12,7 @@ a non-zero exit status, never a traceback.
 """
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -35,8 +36,66 @@ class CLIError(Exception):
     """An error to report to the user as one line."""
 
 
+# --------------------------------------------------------------------------------------
+# option types: argparse ``type=`` callables that parse and range-check a number, so a bad
+# value is a usage error naming the option (exit status 2) before any data is loaded
+# --------------------------------------------------------------------------------------
+
+MAX_EPOCHS = 10 ** 6  # far more than a day of training even on the tiniest data
+MAX_THREADS = 1024
+
+
+def _option_type(parse, ok, constraint):
+    """A ``type=`` for argparse: ``parse(text)``, refused unless ``ok(value)``. The
+    ``constraint`` text goes into the error message and the option's --help line."""
+
+    def check(text):
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {constraint}, got {text!r}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"must be {constraint}, got {text}")
+        return value
+
+    check.constraint = constraint
+    return check
+
+
+def int_range(low, high, constraint):
+    return _option_type(int, lambda v: low <= v <= high, constraint)
+
+
+def _finite_float(ok, constraint):
+    # float() parses "nan", "inf" and "1e999" (inf): refuse them all
+    return _option_type(float, lambda v: math.isfinite(v) and ok(v), constraint)
+
+
+positive_int = int_range(1, 2 ** 31 - 1, "an integer in [1, 2**31)")
+nonnegative_int = int_range(0, 2 ** 31 - 1, "an integer in [0, 2**31)")
+epoch_count = int_range(1, MAX_EPOCHS, f"an integer in [1, {MAX_EPOCHS}]")
+thread_count = int_range(1, MAX_THREADS, f"an integer in [1, {MAX_THREADS}]")
+seed_int = int_range(0, 2 ** 63 - 1, "an integer in [0, 2**63)")
+finite_float = _finite_float(lambda v: True, "a finite number")
+finite_positive_float = _finite_float(lambda v: v > 0, "a finite number > 0")
+finite_nonnegative_float = _finite_float(lambda v: v >= 0, "a finite number >= 0")
+unit_interval = _finite_float(lambda v: 0 <= v < 1, "a number in [0, 1)")
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Shows a checked option's constraint at the end of its help line."""
+
+    def _get_help_string(self, action):
+        constraint = getattr(action.type, "constraint", None)
+        return f"{action.help}; {constraint}" if constraint else action.help
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (and exit status 2), no usage dump."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -70,15 +129,12 @@ GAN_OPTION_DEFAULTS = (("loss", "bce"), ("d_steps", 1), ("lr_g", None), ("lr_d",
                        ("info_weight", 0.0))
 
 
-def check_counts(args, names, zero_ok=()):
-    """One-line error for an integer option (``--n``, ``--epochs``...) below 1, or below 0 for
-    those in ``zero_ok``; options the command lacks or left unset are skipped."""
-    for name in names:
-        v = getattr(args, name, None)
-        low = 0 if name in zero_ok else 1
-        if v is not None and v < low:
-            what = "must be >= 0" if low == 0 else "must be positive"
-            raise CLIError(f"--{name.replace('_', '-')} {what}, got {v}")
+def check_label(args, model):
+    """--label must be one of a conditional model's classes (only the model knows how many)."""
+    n = getattr(model, "num_classes", None) if getattr(model, "conditional", False) else None
+    if args.label is not None and n is not None and args.label >= n:
+        raise CLIError(f"--label must be in [0, {n}) for this {type(model).__name__}, got "
+                       f"{args.label}")
 
 
 def check_init_from(args):
@@ -99,10 +155,6 @@ def _train(args):
         raise CLIError(f"--resume: no checkpoint in {out} (train without --resume first, or "
                        f"pass the run's --out DIR)")
     check_init_from(args)
-    check_counts(args, ("epochs", "batch_size", "limit", "checkpoint_every", "d_steps"),
-                 zero_ok=("checkpoint_every",))
-    if args.lr is not None and not args.lr > 0:
-        raise CLIError(f"--lr must be positive, got {args.lr}")
     kw = dict(checkpoint_every=args.checkpoint_every, log_format=args.log_format,
               progress=not args.quiet, plot_every=args.checkpoint_every or 1)
     if args.lr_schedule != "constant":
@@ -115,9 +167,8 @@ def _train(args):
                   score_protocol=args.score_protocol,
                   sample_every=args.checkpoint_every)
         if args.d_dropout:
-            if args.model == "dcgan" or not 0.0 < args.d_dropout < 1.0:
-                raise CLIError(f"--d-dropout must be in (0, 1) and applies to gan and cgan, got "
-                               f"{args.d_dropout} for {args.model!r}")
+            if args.model == "dcgan":
+                raise CLIError("--d-dropout applies to gan and cgan, not dcgan")
             kw["model_overrides"] = {"d_dropout": args.d_dropout}
         if args.noise is not None:
             if args.model == "cgan" or (args.model == "dcgan" and args.noise == "uniform"):
@@ -129,10 +180,9 @@ def _train(args):
                 raise CLIError("--d-spectral-norm applies to gan and dcgan, not cgan")
             kw.setdefault("model_overrides", {})["d_spectral_norm"] = True
         if args.info_weight:
-            if not args.info_weight > 0 or args.noise != "mixture":
-                raise CLIError(f"--info-weight must be positive and needs --noise mixture (its "
-                               f"components are the codes), got {args.info_weight} with "
-                               f"--noise {args.noise or 'normal'}")
+            if args.noise != "mixture":
+                raise CLIError(f"--info-weight needs --noise mixture (its components are the "
+                               f"codes), not --noise {args.noise or 'normal'}")
             kw.setdefault("model_overrides", {})["info_head"] = True
             kw["info_weight"] = args.info_weight
         if args.lr_g is not None:
@@ -145,8 +195,6 @@ def _train(args):
                            f"{args.model!r}")
         dropout = getattr(args, "dropout", None)  # the option comes with cli_generative
         if dropout is not None:
-            if not 0.0 <= dropout < 1.0:
-                raise CLIError(f"--dropout must be in [0, 1), got {dropout}")
             kw["model_overrides"] = {"dropout": dropout}
     try:
         trainer = recipes.train(args.model, dataset=args.dataset, data_root=args.data_root,
@@ -202,10 +250,13 @@ def _configure_train(p):
     p.add_argument("--data-root", default=None,
                    help="directory holding mnist/ or fashion-mnist/ (default $PDG_DATA, else "
                         "~/.cache/pydeepgen/data)")
-    p.add_argument("--epochs", type=int, default=None)
-    p.add_argument("--batch-size", type=int, default=None)
-    p.add_argument("--lr", type=float, default=None)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=epoch_count, default=None,
+                   help="epochs to train (default: the model's)")
+    p.add_argument("--batch-size", type=positive_int, default=None,
+                   help="samples per step (default: the model's)")
+    p.add_argument("--lr", type=finite_positive_float, default=None,
+                   help="learning rate (default: the model's)")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of every random draw")
     p.add_argument("--out", default=None, help="run directory (default ./runs/<model>)")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its checkpoint (bit-for-bit)")
@@ -213,38 +264,48 @@ def _configure_train(p):
                    help="start a fresh run from this checkpoint's weights (fine-tuning; a new "
                         "optimizer and epoch count). A conditional DDPM can start from an "
                         "unconditional one")
-    p.add_argument("--checkpoint-every", type=int, default=5,
-                   help="epochs between checkpoints, loss plots and sample grids (also at the "
-                        "end; Ctrl-C saves one too)")
+    p.add_argument("--checkpoint-every", type=nonnegative_int, default=5,
+                   help="epochs between checkpoints, loss plots and sample grids (0: only at "
+                        "the end, where there is always one; Ctrl-C saves one too)")
     p.add_argument("--log-format", choices=("jsonl", "csv"), default="jsonl")
-    p.add_argument("--limit", type=int, default=None, help="use only the first N samples")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")
+    p.add_argument("--limit", type=positive_int, default=None,
+                   help="use only the first N samples")
+    p.add_argument("--threads", type=thread_count, default=None,
+                   help="CPU threads (default: all)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     p.add_argument("--lr-schedule", choices=("constant", "cosine"), default="constant",
                    help="constant learning rate, or cosine decay to 0 over the run")
     g = p.add_argument_group("GAN options")
     g.add_argument("--loss", choices=("bce", "saturating", "lsgan", "hinge"), default="bce")
-    g.add_argument("--d-steps", type=int, default=1, help="discriminator steps per G step")
-    g.add_argument("--lr-g", type=float, default=None)
-    g.add_argument("--lr-d", type=float, default=None)
-    g.add_argument("--label-smoothing", type=float, default=0.0)
-    g.add_argument("--instance-noise", type=float, default=0.0)
-    g.add_argument("--ema", type=float, default=None, help="EMA decay of generator weights")
-    g.add_argument("--mode-seeking", type=float, default=0.0,
+    g.add_argument("--d-steps", type=positive_int, default=1,
+                   help="discriminator steps per G step")
+    g.add_argument("--lr-g", type=finite_positive_float, default=None,
+                   help="generator learning rate (default --lr)")
+    g.add_argument("--lr-d", type=finite_positive_float, default=None,
+                   help="discriminator learning rate (default --lr)")
+    g.add_argument("--label-smoothing", type=unit_interval, default=0.0,
+                   help="one-sided: the real label is 1 minus this")
+    g.add_argument("--instance-noise", type=finite_nonnegative_float, default=0.0,
+                   help="std of the noise added to D's inputs, annealed to 0")
+    g.add_argument("--ema", type=unit_interval, default=None,
+                   help="EMA decay of generator weights (0: no EMA)")
+    g.add_argument("--mode-seeking", type=finite_nonnegative_float, default=0.0,
                    help="weight of the mode-seeking diversity term in the generator loss")
-    g.add_argument("--d-dropout", type=float, default=0.0,
-                   help="dropout after the MLP discriminator's hidden layers (gan, cgan)")
+    g.add_argument("--d-dropout", type=unit_interval, default=0.0,
+                   help="dropout after the MLP discriminator's hidden layers (gan, cgan; 0: "
+                        "none)")
     g.add_argument("--noise", choices=("normal", "uniform", "mixture"), default=None,
                    help="the generator's prior (gan, dcgan): mixture = 10 separated Gaussians")
     g.add_argument("--d-spectral-norm", action="store_true",
                    help="spectral normalization of the discriminator's layers (gan, dcgan)")
-    g.add_argument("--info-weight", type=float, default=0.0,
+    g.add_argument("--info-weight", type=finite_nonnegative_float, default=0.0,
                    help="InfoGAN: weight of the term that makes each mixture component "
                         "recognisable to a head on the discriminator (gan, dcgan; needs "
                         "--noise mixture)")
-    g.add_argument("--score-every", type=int, default=0,
-                   help="MNIST FID/TVD every N epochs (28x28 MNIST GANs)")
-    g.add_argument("--score-n", type=int, default=1000)
+    g.add_argument("--score-every", type=nonnegative_int, default=0,
+                   help="MNIST FID/TVD every N epochs (28x28 MNIST GANs; 0: never)")
+    g.add_argument("--score-n", type=positive_int, default=1000,
+                   help="samples per FID/TVD score")
     g.add_argument("--score-protocol", choices=("clean", "lipizzaner"), default="clean",
                    help="FID/TVD protocol of the per-epoch scores")
 
@@ -292,7 +353,7 @@ def _sample(args):
     if not hasattr(model, "sample_noise"):
         raise CLIError(f"{args.checkpoint} holds a {type(model).__name__}, not a generative "
                        f"model")
-    check_counts(args, ("n",))
+    check_label(args, model)
     g = pdg.Generator().manual_seed(args.seed)
     labels = None
     if getattr(model, "conditional", False):
@@ -316,12 +377,14 @@ def _sample(args):
 def _configure_sample(p):
     p.add_argument("checkpoint", help="checkpoint.safetensors of a GAN run, or a Lipizzaner "
                                       "mnist-generator-00X.npz")
-    p.add_argument("--n", type=int, default=64)
+    p.add_argument("--n", type=positive_int, default=64, help="samples to draw")
     p.add_argument("--out", default="grid.png")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--nrow", type=int, default=None)
-    p.add_argument("--label", type=int, default=None, help="conditional GANs: only this class")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of the latent draw")
+    p.add_argument("--nrow", type=positive_int, default=None, help="images per grid row")
+    p.add_argument("--label", type=nonnegative_int, default=None,
+                   help="conditional GANs: only this class")
+    p.add_argument("--threads", type=thread_count, default=None,
+                   help="CPU threads (default: all)")
 
 
 _sample.configure = _configure_sample
@@ -348,7 +411,6 @@ def _eval(args):
         cond = getattr(model, "conditional", False)
         if metric == "label-accuracy" and not cond:
             raise CLIError("--metric label-accuracy needs a conditional GAN (cgan)")
-        check_counts(args, ("n",))
         g = pdg.Generator().manual_seed(args.seed)
         labels = model._labels(args.n, None) if cond else None
         x = model.sample(args.n, labels, generator=g) if cond else model.sample(args.n, generator=g)
@@ -400,10 +462,11 @@ def _configure_eval(p):
                    choices=("fid", "tvd", "label-accuracy", "accuracy", "rmse"))
     p.add_argument("--protocol", choices=("lipizzaner", "clean"), default="lipizzaner",
                    help="FID/TVD protocol (see docs/models.md)")
-    p.add_argument("--n", type=int, default=10000, help="generated images for FID/TVD")
-    p.add_argument("--seed", type=int, default=0, help="seed of the latent draw")
+    p.add_argument("--n", type=positive_int, default=10000, help="generated images for FID/TVD")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of the latent draw")
     p.add_argument("--data-root", default=None)
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")
+    p.add_argument("--threads", type=thread_count, default=None,
+                   help="CPU threads (default: all)")
 
 
 _eval.configure = _configure_eval
@@ -421,8 +484,8 @@ def build_parser():
     sub.add_parser("info", help=COMMANDS["info"][1])
     d = sub.add_parser("demo", help=COMMANDS["demo"][1])
     d.add_argument("name", nargs="?", default="xor", choices=["xor", "hiring"])
-    d.add_argument("--epochs", type=int, default=None)
-    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--epochs", type=epoch_count, default=None, help="training steps")
+    d.add_argument("--seed", type=seed_int, default=0, help="seed of the initialization")
     for name, (fn, help_) in COMMANDS.items():
         if name not in ("info", "demo") and hasattr(fn, "configure"):
             fn.configure(sub.add_parser(name, help=help_, description=help_))
@@ -445,8 +508,6 @@ def main(argv=None):
     try:
         threads = getattr(args, "threads", None)
         if threads is not None:
-            if threads < 1:
-                raise CLIError(f"--threads must be positive, got {threads}")
             import pydeepgen as pdg
 
             pdg.set_num_threads(threads)

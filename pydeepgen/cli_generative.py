@@ -16,10 +16,12 @@ Importing this module extends three commands of :mod:`pydeepgen.cli` (through it
 GAN, classifier and LSTM runs go to the original handlers unchanged.
 """
 
+import argparse
 from pathlib import Path
 
 from . import cli as _cli
-from .cli import CLIError
+from .cli import (CLIError, finite_float, finite_nonnegative_float, finite_positive_float,
+                  nonnegative_int, positive_int, unit_interval)
 
 __all__ = ["install"]
 
@@ -43,14 +45,16 @@ def _extend_choices(parser, dest, extra):
 
 
 def _ch_mult(text):
+    """The ``type=`` of --ch-mult: "1,2,2" -> (1, 2, 2)."""
     try:
-        vals = tuple(int(v) for v in str(text).split(","))
-    except ValueError:
-        raise CLIError(f"--ch-mult wants comma-separated integers like 1,2,2, got {text!r}") \
-            from None
-    if not vals or min(vals) < 1:
-        raise CLIError(f"--ch-mult wants positive integers, got {text!r}")
+        vals = tuple(positive_int(v) for v in str(text).split(","))
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"must be comma-separated integers >= 1 like 1,2,2, "
+                                         f"got {text!r}") from None
     return vals
+
+
+_ch_mult.constraint = "comma-separated integers >= 1"
 
 
 # --------------------------------------------------------------------------------------
@@ -70,11 +74,6 @@ def _train_generative(args):
     bad = [f"--{k.replace('_', '-')}" for k, d in _GAN_ONLY if getattr(args, k, d) != d]
     if bad:
         raise CLIError(f"GAN options ({', '.join(bad)}) do not apply to {kind!r}")
-    _cli.check_counts(args, ("epochs", "batch_size", "limit", "latent_dim", "timesteps", "ch",
-                             "num_res_blocks", "steps", "score_n", "checkpoint_every"),
-                      zero_ok=("checkpoint_every",))
-    if args.lr is not None and not args.lr > 0:
-        raise CLIError(f"--lr must be positive, got {args.lr}")
     ddpm_only = ("conditional", "timesteps", "schedule", "ch", "ch_mult", "num_res_blocks",
                  "no_attention", "dropout", "sampler", "steps")
     if kind != "ddpm":
@@ -91,8 +90,6 @@ def _train_generative(args):
             raise CLIError("--latent-dim and --arch apply to ae/vae, not ddpm")
     if kind == "ae" and args.arch is not None:
         raise CLIError("--arch applies to vae (mlp or conv); the autoencoder is an MLP")
-    if args.ema is not None and not 0.0 < args.ema < 1.0:
-        raise CLIError(f"--ema must be in (0, 1), got {args.ema}")
     dataset = args.dataset or "mnist"
     if dataset not in G.GEN_DATASETS:
         raise CLIError(f"{kind} trains on {', '.join(G.GEN_DATASETS)}, not {dataset!r}")
@@ -102,7 +99,7 @@ def _train_generative(args):
             if getattr(args, k) is not None:
                 overrides[k] = getattr(args, k)
         if args.ch_mult is not None:
-            overrides["ch_mult"] = _ch_mult(args.ch_mult)
+            overrides["ch_mult"] = args.ch_mult
         if args.no_attention:
             overrides["attention"] = False
     kw = dict(checkpoint_every=args.checkpoint_every, log_format=args.log_format,
@@ -157,26 +154,30 @@ def _wrap_train(orig):
         orig.configure(p)
         _extend_choices(p, "model", GEN_KINDS)
         g = p.add_argument_group("autoencoder / VAE options")
-        g.add_argument("--latent-dim", type=int, default=None,
+        g.add_argument("--latent-dim", type=positive_int, default=None,
                        help="latent size (default: 2 for ae, 20 for vae)")
         g.add_argument("--arch", choices=("mlp", "conv"), default=None,
                        help="vae: the 784-400-20 MLP (default) or the small conv VAE")
         g = p.add_argument_group("diffusion (ddpm) options; --ema and --score-every apply too")
         g.add_argument("--conditional", action="store_true",
                        help="class-conditional UNet with classifier-free guidance")
-        g.add_argument("--timesteps", type=int, default=None, help="T (default 1000)")
+        g.add_argument("--timesteps", type=positive_int, default=None, help="T (default 1000)")
         g.add_argument("--schedule", choices=("linear", "cosine"), default=None)
-        g.add_argument("--ch", type=int, default=None, help="UNet base width (default 32)")
-        g.add_argument("--ch-mult", default=None, help="width multipliers per level, e.g. 1,2,2")
-        g.add_argument("--num-res-blocks", type=int, default=None)
+        g.add_argument("--ch", type=positive_int, default=None,
+                       help="UNet base width (default 32)")
+        g.add_argument("--ch-mult", type=_ch_mult, default=None,
+                       help="width multipliers per level, e.g. 1,2,2")
+        g.add_argument("--num-res-blocks", type=positive_int, default=None,
+                       help="residual blocks per level")
         g.add_argument("--no-attention", action="store_true",
                        help="no self-attention at the lowest resolution")
-        g.add_argument("--dropout", type=float, default=None,
+        g.add_argument("--dropout", type=unit_interval, default=None,
                        help="dropout probability (ddpm's UNet; also the mlp/cnn classifiers)")
-        g.add_argument("--grad-clip", type=float, default=None, help="clip the gradient norm")
+        g.add_argument("--grad-clip", type=finite_positive_float, default=None,
+                       help="clip the gradient norm to this")
         g.add_argument("--sampler", choices=("ddpm", "ddim"), default=None,
                        help="sampler for the per-epoch grids (default ddim)")
-        g.add_argument("--steps", type=int, default=None,
+        g.add_argument("--steps", type=positive_int, default=None,
                        help="sampling steps for the grids (default 50)")
 
     train.configure = configure
@@ -205,6 +206,7 @@ def _draw(model, args, n):
     model is a class-conditional DDPM)."""
     import pydeepgen as pdg
 
+    _cli.check_label(args, model)
     g = pdg.Generator().manual_seed(args.seed)
     name = type(model).__name__
     if name == "DDPM":
@@ -225,6 +227,17 @@ def _draw(model, args, n):
     return model.sample(n, generator=g) * 2.0 - 1.0, None  # Bernoulli means -> [-1, 1]
 
 
+def _add_sampler_options(group):
+    """The DDPM sampling options of ``sample`` and ``eval``."""
+    group.add_argument("--sampler", choices=("ddpm", "ddim"), default="ddim")
+    group.add_argument("--steps", type=positive_int, default=None,
+                       help="timesteps visited (default: 50 for ddim, all T for ddpm)")
+    group.add_argument("--eta", type=finite_nonnegative_float, default=0.0,
+                       help="DDIM noise (0: deterministic)")
+    group.add_argument("--guidance", type=finite_float, default=1.0,
+                       help="classifier-free guidance weight (conditional models)")
+
+
 def _wrap_sample(orig):
     def sample(args):
         from .train.logs import save_sample_grid
@@ -235,7 +248,6 @@ def _wrap_sample(orig):
                 raise CLIError("--sampler/--steps/--eta/--guidance apply to diffusion "
                                "checkpoints")
             return orig(args)
-        _cli.check_counts(args, ("n", "steps"))
         x, _ = _draw(model, args, args.n)
         cond = getattr(model, "conditional", False)
         save_sample_grid(x, args.out, nrow=args.nrow or (10 if cond else 8))
@@ -247,13 +259,7 @@ def _wrap_sample(orig):
 
     def configure(p):
         orig.configure(p)
-        g = p.add_argument_group("diffusion checkpoints")
-        g.add_argument("--sampler", choices=("ddpm", "ddim"), default="ddim")
-        g.add_argument("--steps", type=int, default=None,
-                       help="timesteps visited (default: 50 for ddim, all T for ddpm)")
-        g.add_argument("--eta", type=float, default=0.0, help="DDIM noise (0: deterministic)")
-        g.add_argument("--guidance", type=float, default=1.0,
-                       help="classifier-free guidance weight (conditional models)")
+        _add_sampler_options(p.add_argument_group("diffusion checkpoints"))
 
     sample.configure = configure
     return sample
@@ -276,7 +282,6 @@ def _wrap_eval(orig):
 
             if name not in ("VAE", "ConvVAE"):
                 raise CLIError(f"--metric elbo needs a VAE; {args.checkpoint} holds a {name}")
-            _cli.check_counts(args, ("k",))
             test, _ = load_gen_data("vae", data.get("dataset", "mnist"), data_root, train=False)
             r = elbo(model, test[0], k=args.k, seed=args.seed)
             what = "negative ELBO" if args.k == 1 else f"importance-weighted bound (k={args.k})"
@@ -292,7 +297,6 @@ def _wrap_eval(orig):
             if args.metric == "label-accuracy" and not getattr(model, "conditional", False):
                 raise CLIError(f"--metric label-accuracy needs a class-conditional model "
                                f"(cgan, or ddpm --conditional); this is an unconditional {name}")
-            _cli.check_counts(args, ("n", "steps"))
             x, labels = _draw(model, args, args.n)
             if args.metric == "label-accuracy":
                 print(f"label accuracy {label_accuracy(x, labels):.4f} (n={args.n}, "
@@ -308,13 +312,11 @@ def _wrap_eval(orig):
         orig.configure(p)
         _extend_choices(p, "metric", ("elbo",))
         g = p.add_argument_group("VAE / diffusion checkpoints")
-        g.add_argument("--k", type=int, default=1,
+        g.add_argument("--k", type=positive_int, default=1,
                        help="elbo: importance samples (1: the ELBO; >1: the IWAE bound)")
-        g.add_argument("--sampler", choices=("ddpm", "ddim"), default="ddim")
-        g.add_argument("--steps", type=int, default=None)
-        g.add_argument("--eta", type=float, default=0.0)
-        g.add_argument("--guidance", type=float, default=1.0)
-        g.add_argument("--label", type=int, default=None)
+        _add_sampler_options(g)
+        g.add_argument("--label", type=nonnegative_int, default=None,
+                       help="conditional models: only this class")
 
     eval_.configure = configure
     return eval_

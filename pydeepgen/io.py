@@ -12,19 +12,29 @@
   ``pydeepgen.sha256`` (a digest of every tensor's bytes,
   checked on load, so flipped bytes are caught, not just truncation) and the caller's
   own ``metadata={str: str}``.
-* Writes are atomic: the bytes go to a temporary file in the same directory, which is
-  flushed, fsync'ed and renamed over the target (``os.replace``), then the directory is
-  fsync'ed. An interrupted save leaves the previous file untouched.
+* Writes are atomic: the bytes go to a temporary file ``.<name>.<pid>.<random>.tmp`` in the
+  same directory, which is flushed, fsync'ed and renamed over the target (``os.replace``),
+  then the directory is fsync'ed. An interrupted save leaves the previous file untouched.
+  A killed save (SIGKILL, power loss) leaves its temporary file behind; the next save to the
+  same path removes it. The writer holds an exclusive ``flock`` on its temporary file until
+  the rename, and the kernel drops a dead process's locks, so a temporary file that can be
+  locked belongs to no live writer (POSIX only; on Windows they stay).
 """
 
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so stale temporary files are not cleaned up there
+    fcntl = None
 
 from ._tensor import Tensor
 
@@ -129,22 +139,90 @@ def _fsync_dir(path):
         os.close(fd)
 
 
+def _temp_pattern(name):
+    """The temporary files of saves to ``name``: ``.<name>.<pid>.<random>.tmp`` (mkstemp's
+    random part has no dots, so the temps of ``name.bak`` do not match)."""
+    return re.compile(re.escape("." + name) + r"\.\d+\.[^.]+\.tmp")
+
+
+def _try_lock(fd):
+    """Take an exclusive flock on ``fd`` without waiting; False if another holds one."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:  # held by a live writer, or a file system without locks
+        return False
+
+
+def _remove_stale_temps(directory, name):
+    """Delete the temporary files that killed saves to ``name`` left in ``directory``: those
+    no live writer holds a lock on."""
+    if fcntl is None:
+        return
+    pattern = _temp_pattern(name)
+    try:
+        names = [e.name for e in os.scandir(directory) if pattern.fullmatch(e.name)]
+    except OSError:
+        return
+    for stale in names:
+        p = os.path.join(directory, stale)
+        try:
+            fd = os.open(p, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:  # gone already (its writer renamed it), or not ours to open
+            continue
+        try:
+            # and still under that name: a live writer renames its file before unlocking it
+            if _try_lock(fd) and os.path.samestat(os.fstat(fd), os.stat(p)):
+                os.unlink(p)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+def _locked_temp(directory, name):
+    """A new temporary file for a save to ``name``, opened and (POSIX) exclusively locked."""
+    prefix = f".{name}.{os.getpid()}."
+    while True:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".tmp")
+        if fcntl is None:
+            return fd, tmp
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: no save there can clean up either
+            return fd, tmp
+        # Another save may have taken the new file for stale and deleted it between mkstemp
+        # and flock; once locked, it is safe. Start again if the name is no longer ours.
+        try:
+            if os.path.samestat(os.stat(tmp), os.fstat(fd)):
+                return fd, tmp
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+
+
 def _atomic_write(path, data):
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + path.name + ".", suffix=".tmp")
+    _remove_stale_temps(directory, path.name)
+    fd, tmp = _locked_temp(directory, path.name)
+    f = os.fdopen(fd, "wb")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+        if os.name == "nt":
+            f.close()  # Windows cannot rename an open file (and it holds no lock)
+        # POSIX: rename while still locked, so a cleaner can never take the finished file
         os.replace(tmp, path)
     except BaseException:
+        f.close()
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
+    f.close()  # releases the lock
     _fsync_dir(directory)
 
 

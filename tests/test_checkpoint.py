@@ -202,3 +202,112 @@ def test_loads_into_torch_and_back(tmp_path):
     m2 = _model()
     m2.load_state_dict(io.load(tpath))
     np.testing.assert_array_equal(m2[2].weight.detach().numpy(), tm[2].weight.detach().numpy())
+
+
+# -- temporary files of killed saves -------------------------------------------------------
+
+posix_locks = pytest.mark.skipif(io.fcntl is None, reason="no flock (Windows): no cleanup")
+
+
+def _temps(directory):
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+
+
+@posix_locks
+def test_next_save_removes_stale_temps(tmp_path):
+    path = tmp_path / "ck.safetensors"
+    stale = tmp_path / ".ck.safetensors.4242.a1b2c3d4.tmp"  # as a SIGKILLed save leaves it
+    others = [tmp_path / ".ck.safetensors.bak.4242.a1b2c3d4.tmp",  # a save to another file
+              tmp_path / ".ck.safetensors.notes.tmp", tmp_path / "ck.safetensors.4242.x.tmp"]
+    for p in [stale] + others:
+        p.write_bytes(b"half a checkpoint")
+    io.save({"w": pdg.ones(3)}, path)
+    assert not stale.exists() and all(p.exists() for p in others)
+    assert io.load(path)["w"].tolist() == [1, 1, 1]
+
+
+@posix_locks
+def test_save_keeps_a_temp_that_a_live_writer_holds(tmp_path):
+    path = tmp_path / "ck.safetensors"
+    live = tmp_path / ".ck.safetensors.4242.a1b2c3d4.tmp"
+    live.write_bytes(b"being written")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import fcntl, sys
+            f = open({str(live)!r}, "rb")
+            fcntl.flock(f, fcntl.LOCK_EX)
+            print("locked", flush=True)
+            sys.stdin.read()  # hold the lock until the test closes our stdin
+        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        io.save({"w": pdg.ones(3)}, path)
+        assert live.read_bytes() == b"being written"
+    finally:
+        holder.stdin.close()
+        holder.wait(10)
+    io.save({"w": pdg.ones(3)}, path)  # the writer is gone: its file is stale now
+    assert _temps(tmp_path) == []
+
+
+@posix_locks
+def test_writer_starts_again_if_its_new_temp_was_taken_for_stale(tmp_path, monkeypatch):
+    """Between mkstemp and flock another save may delete the new, still unlocked temp; the
+    writer notices (its name no longer leads to its file) and takes a new one."""
+    real = io.fcntl
+    blocking = []
+
+    class Racy:
+        LOCK_EX, LOCK_NB = real.LOCK_EX, real.LOCK_NB
+
+        @staticmethod
+        def flock(fd, op):
+            if op == real.LOCK_EX:
+                if not blocking:
+                    for p in tmp_path.glob(".*.tmp"):
+                        p.unlink()  # what a concurrent cleaner would do
+                blocking.append(fd)
+            real.flock(fd, op)
+
+    monkeypatch.setattr(io, "fcntl", Racy)
+    path = tmp_path / "ck.safetensors"
+    io.save({"w": pdg.ones(3)}, path)
+    assert len(blocking) == 2 and _temps(tmp_path) == []
+    assert io.load(path)["w"].tolist() == [1, 1, 1]
+
+
+@posix_locks
+def test_sigkilled_saves_leave_no_temps_after_the_next_save(tmp_path):
+    """A process saving a large state dict in a loop is SIGKILLed mid-write, a few times;
+    each later save (the next process's first one, then ours) clears what it left."""
+    path = tmp_path / "ck.safetensors"
+    script = textwrap.dedent(f"""
+        import pydeepgen as pdg, pydeepgen.io as io
+        big = {{"w": pdg.randn(2000, 2000), "b": pdg.zeros(2000)}}
+        while True:
+            io.save(big, {str(path)!r})
+    """)
+    killed_mid_write = 0
+    for _ in range(8):
+        proc = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path)
+        try:
+            deadline = time.time() + 60
+            while not (path.exists() and _temps(tmp_path)):  # saved once, now writing again
+                assert proc.poll() is None, "the saving process died"
+                assert time.time() < deadline, "the saving process never wrote"
+                time.sleep(0.001)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        left = _temps(tmp_path)
+        assert len(left) <= 1  # the killed one's at most: every save clears the earlier ones
+        killed_mid_write += len(left)
+        assert io.load(path)["w"].shape == (2000, 2000)  # the last complete save
+        if killed_mid_write >= 3:
+            break
+    assert killed_mid_write >= 1
+    io.save({"w": pdg.ones(3)}, path)
+    assert _temps(tmp_path) == []
+    assert io.load(path)["w"].tolist() == [1, 1, 1]

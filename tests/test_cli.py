@@ -3,14 +3,18 @@ resume; errors are one line and a non-zero exit status."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import pydeepgen as pdg
 from pydeepgen.cli import main
+from pydeepgen.train import load_checkpoint, save_checkpoint
+from pydeepgen.train.checkpoint import flatten_state
 
 DATA = Path(os.environ.get("PDG_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 needs_mnist = pytest.mark.skipif(not (DATA / "mnist" / "train-images-idx3-ubyte.gz").is_file(),
@@ -70,8 +74,8 @@ def test_resume_and_sample_eval(tmp_path, capsys):
                  "--threads", "1"]) == 0
     assert (tmp_path / "g.png").stat().st_size > 100
     capsys.readouterr()
-    assert main(["sample", str(ckpt), "--n", "0", "--out", str(tmp_path / "h.png")]) == 1
-    assert "--n must be positive, got 0" in capsys.readouterr().err
+    assert main(["sample", str(ckpt), "--label", "10", "--out", str(tmp_path / "h.png")]) == 1
+    assert "--label must be in [0, 10)" in capsys.readouterr().err
     # FID/TVD are for 28x28 MNIST generators: a clear error for an 8x8 digits model
     assert main(["eval", str(ckpt), "--metric", "fid"]) == 1
     assert "28x28" in capsys.readouterr().err
@@ -118,8 +122,6 @@ def test_mnist_gan_and_lipizzaner_eval(tmp_path, capsys):
                  "--data-root", str(DATA)]) == 0
     printed = capsys.readouterr().out
     assert printed.startswith("tvd ") and "real-vs-real floor: tvd" in printed
-    assert main(["eval", str(ckpt), "--metric", "fid", "--n", "-3", "--data-root", str(DATA)]) == 1
-    assert "--n must be positive, got -3" in capsys.readouterr().err
     gen = DATA / "lipizzaner" / "mnist-generator-000.npz"
     if gen.is_file():
         assert main(["eval", str(gen), "--metric", "fid", "--n", "640",
@@ -146,13 +148,9 @@ def test_errors_are_one_line(tmp_path, capsys):
         (["train", "mlp", "--d-spectral-norm", "--dataset", "digits"], 1, "GAN options"),
         (["train", "vae", "--mode-seeking", "1"], 1, "GAN options"),
         (["train", "gan", "--info-weight", "1"], 1, "needs --noise mixture"),
-        (["train", "gan", "--info-weight", "-1", "--noise", "mixture"], 1, "--info-weight"),
         (["train", "cgan", "--info-weight", "1", "--noise", "mixture"], 1, "--noise"),
         (["train", "mlp", "--info-weight", "1", "--dataset", "digits"], 1, "GAN options"),
         (["train", "vae", "--info-weight", "1"], 1, "GAN options"),
-        (["train", "cnn", "--dropout", "1.5", "--dataset", "digits"], 1, "--dropout"),
-        (["train", "gan", "--epochs", "0"], 1, "positive"),
-        (["sample", str(tmp_path / "missing.safetensors"), "--threads", "0"], 1, "--threads"),
         (["sample", str(tmp_path / "missing.safetensors")], 1, "does not exist"),
         (["eval", str(tmp_path / "missing.safetensors"), "--metric", "fid"], 1, "does not exist"),
     ]
@@ -174,6 +172,99 @@ def test_usage_errors_exit_2(capsys):
         assert e.value.code == 2
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1 and "error" in err
+
+
+@pytest.mark.parametrize("argv,option,constraint", [
+    (["train", "gan", "--lr", "nan"], "--lr", "a finite number > 0"),
+    (["train", "gan", "--lr", "inf"], "--lr", "a finite number > 0"),
+    (["train", "gan", "--lr", "0"], "--lr", "a finite number > 0"),
+    (["train", "gan", "--lr-g", "-0.001"], "--lr-g", "a finite number > 0"),
+    (["train", "gan", "--lr-d", "1e999"], "--lr-d", "a finite number > 0"),
+    (["train", "gan", "--ema", "1"], "--ema", "[0, 1)"),
+    (["train", "gan", "--ema", "nan"], "--ema", "[0, 1)"),
+    (["train", "gan", "--label-smoothing", "1"], "--label-smoothing", "[0, 1)"),
+    (["train", "gan", "--instance-noise", "-0.1"], "--instance-noise", ">= 0"),
+    (["train", "gan", "--info-weight", "-1", "--noise", "mixture"], "--info-weight", ">= 0"),
+    (["train", "gan", "--d-dropout", "1"], "--d-dropout", "[0, 1)"),
+    (["train", "cnn", "--dropout", "1.5"], "--dropout", "[0, 1)"),
+    (["train", "gan", "--epochs", "0"], "--epochs", "[1, 1000000]"),
+    (["train", "gan", "--epochs", str(2 ** 70)], "--epochs", "[1, 1000000]"),
+    (["train", "gan", "--epochs", "2.5"], "--epochs", "an integer"),
+    (["train", "gan", "--batch-size", "0"], "--batch-size", "[1, 2**31)"),
+    (["train", "gan", "--limit", "-5"], "--limit", "[1, 2**31)"),
+    (["train", "gan", "--checkpoint-every", "-1"], "--checkpoint-every", "[0, 2**31)"),
+    (["train", "gan", "--d-steps", "0"], "--d-steps", "[1, 2**31)"),
+    (["train", "gan", "--seed", "-1"], "--seed", "[0, 2**63)"),
+    (["train", "gan", "--seed", str(2 ** 63)], "--seed", "[0, 2**63)"),
+    (["train", "gan", "--threads", "0"], "--threads", "[1, 1024]"),
+    (["train", "ddpm", "--ch-mult", "1,0"], "--ch-mult", "integers >= 1"),
+    (["train", "ddpm", "--grad-clip", "nan"], "--grad-clip", "a finite number > 0"),
+    (["sample", "x.safetensors", "--n", "0"], "--n", "[1, 2**31)"),
+    (["sample", "x.safetensors", "--eta", "-1"], "--eta", ">= 0"),
+    (["eval", "x.safetensors", "--metric", "fid", "--n", "-3"], "--n", "[1, 2**31)"),
+    (["eval", "x.safetensors", "--metric", "elbo", "--k", "0"], "--k", "[1, 2**31)"),
+    (["eval", "x.safetensors", "--metric", "fid", "--guidance", "inf"], "--guidance", "finite"),
+    (["demo", "--epochs", "0"], "--epochs", "[1, 1000000]"),
+])
+def test_bad_numbers_are_usage_errors(capsys, argv, option, constraint):
+    """Out-of-range or non-finite numbers are refused by argparse (exit 2) before any data is
+    read, in one line that names the option and its range."""
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert f"argument {option}: must be" in err and constraint in err, err
+
+
+def test_help_shows_the_ranges(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["train", "--help"])
+    assert e.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps the lines
+    assert "learning rate (default: the model's); a finite number > 0" in text
+    assert "(0: no EMA); a number in [0, 1)" in text
+
+
+def _assert_finite_checkpoint(path):
+    tensors, _ = flatten_state(load_checkpoint(path))
+    for k, t in tensors.items():
+        a = np.asarray(t.numpy() if hasattr(t, "numpy") else t)
+        assert a.dtype.kind not in "fc" or np.isfinite(a).all(), k
+
+
+def _train_digits(model, out, *extra):
+    return main(["train", model, "--dataset", "digits", "--limit", "128", "--batch-size", "32",
+                 "--checkpoint-every", "1", "--out", str(out), "--quiet", *extra])
+
+
+@pytest.mark.parametrize("model", ["mlp", "gan"])
+def test_diverging_run_stops_with_exit_1(tmp_path, capsys, model):
+    out = tmp_path / "run"
+    assert _train_digits(model, out, "--epochs", "3", "--lr", "1e308") == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert re.search(r"training diverged: [dg_]*loss is nan at epoch 1, step \d of 4;", err), err
+    assert "no checkpoint was written" in err and not (out / "checkpoint.safetensors").exists()
+
+
+def test_diverging_run_keeps_the_last_good_checkpoint(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _train_digits("mlp", out, "--epochs", "1") == 0
+    # resume the run with an exploding learning rate (the optimizer keeps its own)
+    ck = out / "checkpoint.safetensors"
+    state = load_checkpoint(ck)
+    for group in state["optimizers"]["optimizer"]["param_groups"]:
+        group["lr"] = 1e308
+    save_checkpoint(state, ck)
+    good = ck.read_bytes()
+    capsys.readouterr()
+    assert _train_digits("mlp", out, "--epochs", "3", "--resume") == 1
+    err = capsys.readouterr().err
+    assert "training diverged: loss is nan at epoch 2" in err, err
+    assert f"{ck} keeps the last good state" in err
+    assert ck.read_bytes() == good and [r["epoch"] for r in _log(out)] == [1]
+    _assert_finite_checkpoint(ck)
 
 
 # Subprocesses run in tmp_path: from the repository root, `import pydeepgen` would pick up

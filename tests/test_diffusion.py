@@ -514,6 +514,8 @@ def test_cli_eval_conditional_ddpm_on_mnist(tmp_path, capsys):
     assert float(capsys.readouterr().out.split()[1]) > 0
     uncond = str(tmp_path / "u" / "checkpoint.safetensors")
     assert cli.main(["eval", uncond, "--metric", "label-accuracy"] + ev) == 1
-    assert cli.main(["eval", ck, "--metric", "label-accuracy", "--n", "0"]) == 1
+    with pytest.raises(SystemExit) as e:  # a usage error, found by argparse
+        cli.main(["eval", ck, "--metric", "label-accuracy", "--n", "0"])
+    assert e.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 2 and "class-conditional" in err[0] and "--n must be positive" in err[1]
+    assert len(err) == 2 and "class-conditional" in err[0] and "argument --n: must be" in err[1]

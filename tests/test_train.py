@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +11,8 @@ import pytest
 
 import pydeepgen as pdg
 from pydeepgen import models
-from pydeepgen.train import (CheckpointError, GANTrainer, SupervisedTrainer, load_checkpoint,
-                             recipes, save_checkpoint)
+from pydeepgen.train import (CheckpointError, GANTrainer, SupervisedTrainer, TrainingDiverged,
+                             load_checkpoint, recipes, save_checkpoint)
 from pydeepgen.train.checkpoint import flatten_state, unflatten_state
 from pydeepgen.utils import make_grid, save_image
 
@@ -315,6 +316,91 @@ def test_checkpoint_errors(tmp_path):
     ok = tmp_path / "ok.safetensors"
     save_checkpoint({"x": pdg.ones(2), "n": 1}, ok)
     assert load_checkpoint(ok)["n"] == 1
+
+
+# --------------------------------------------------------------------------------------
+# divergence: a nan/inf loss stops the run; nan/inf weights are never saved
+# --------------------------------------------------------------------------------------
+
+
+class _Diverging(SupervisedTrainer):
+    """At global step ``at`` (1-based) either the logged loss is ``value`` or, with
+    ``poison``, the step's update leaves nan in a weight while the loss (computed before the
+    update) is still finite."""
+
+    def __init__(self, *args, at, value=float("nan"), poison=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.at, self.value, self.poison = at, value, poison
+
+    def train_step(self, batch):
+        res = super().train_step(batch)
+        if self.global_step + 1 == self.at:
+            if self.poison:
+                w = next(iter(self.model.parameters()))
+                with pdg.no_grad():
+                    w.copy_(w * float("nan"))
+            else:
+                res["loss"] = self.value
+        return res
+
+
+def _diverging(out_dir, **kw):
+    pdg.manual_seed(0)
+    model = models.MLP(in_features=64, hidden=(8,), out_features=10)
+    return _Diverging(model, epochs=3, batch_size=32, lr=1e-3, progress=False,
+                      checkpoint_every=1, out_dir=out_dir, **kw)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_non_finite_loss_stops_the_run(tmp_path, value):
+    (x, y), _ = _digits(64)  # 2 steps an epoch
+    tr = _diverging(tmp_path, at=3, value=value)
+    ck = tmp_path / "checkpoint.safetensors"
+    with pytest.raises(TrainingDiverged, match=re.escape(f"loss is {value} at epoch 2, step 1 "
+                                                         f"of 2; {ck} keeps the last good state")):
+        tr.fit((x, y))
+    assert load_checkpoint(ck)["loop"]["epoch"] == 1
+    assert [r["epoch"] for r in tr.history] == [1]
+    assert not tr.interrupted
+
+
+def test_non_finite_weights_are_never_saved(tmp_path):
+    """The last step of epoch 2 leaves nan weights behind finite losses: the save at the end
+    of the epoch refuses them and the epoch-1 checkpoint stays, byte for byte."""
+    (x, y), _ = _digits(64)
+    ck = tmp_path / "checkpoint.safetensors"
+    seen = []
+
+    def keep_epoch_1(tr, event):
+        if event == "epoch" and tr.epoch == 1:
+            seen.append(ck.read_bytes())
+
+    tr = _diverging(tmp_path, at=4, poison=True, callbacks=[keep_epoch_1])
+    with pytest.raises(TrainingDiverged, match=r"modules\.model\.\S+ holds nan or inf after 4 "
+                                               r"steps, so it was not saved"):
+        tr.fit((x, y))
+    assert ck.read_bytes() == seen[0]
+    state = load_checkpoint(ck)
+    assert state["loop"]["epoch"] == 1
+    tensors, _ = flatten_state(state["modules"])
+    assert all(np.isfinite(t.numpy()).all() for t in tensors.values())
+    # without a run directory there is nothing to keep, and nothing is said about it
+    tr = _diverging(None, at=1)
+    with pytest.raises(TrainingDiverged, match=r"at epoch 1, step 1 of 2 \(a lower"):
+        tr.fit((x, y))
+
+
+def test_only_losses_are_checked(tmp_path):
+    """A nan in a logged value that is no loss (an accuracy, a ratio) does not stop the run."""
+    (x, y), _ = _digits(64)
+
+    class NanAccuracy(SupervisedTrainer):
+        def train_step(self, batch):
+            return dict(super().train_step(batch), acc=float("nan"))
+
+    model = models.MLP(in_features=64, hidden=(8,), out_features=10)
+    hist = NanAccuracy(model, epochs=1, batch_size=32, progress=False).fit((x, y))
+    assert np.isnan(hist[0]["acc"]) and np.isfinite(hist[0]["loss"])
 
 
 def _make_gan_trainer(out_dir, epochs, callbacks=(), sn=False, **kw):

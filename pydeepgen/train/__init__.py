@@ -8,8 +8,8 @@ from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .gan import GANTrainer
 from .logs import EpochLogger, plot_curves, save_sample_grid
 from .supervised import SupervisedTrainer, evaluate, make_optimizer
-from .trainer import Trainer, as_arrays
+from .trainer import Trainer, TrainingDiverged, as_arrays
 
-__all__ = ["Trainer", "SupervisedTrainer", "GANTrainer", "evaluate", "make_optimizer",
-           "as_arrays", "save_checkpoint", "load_checkpoint", "CheckpointError", "EpochLogger",
+__all__ = ["Trainer", "TrainingDiverged", "SupervisedTrainer", "GANTrainer", "evaluate",
+           "make_optimizer", "as_arrays", "save_checkpoint", "load_checkpoint", "CheckpointError", "EpochLogger",
            "plot_curves", "save_sample_grid"]

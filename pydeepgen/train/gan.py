@@ -35,6 +35,12 @@ def mode_seeking_term(fake, z, eps=1e-5):
     return 1.0 / (ratio + eps)
 
 
+def _mean_sigmoid(logits):
+    """D's mean output probability. The tanh form of the sigmoid, because 1 / (1 + exp(-x))
+    warns of an overflow for logits below -709 (a diverging run's)."""
+    return float(np.mean(0.5 + 0.5 * np.tanh(0.5 * logits.detach().numpy())))
+
+
 class GANTrainer(Trainer):
     """Args:
         gan: a model with ``generator``, ``discriminator``, ``sample_noise``, ``generate`` and
@@ -165,9 +171,8 @@ class GANTrainer(Trainer):
         self.opt_d.zero_grad()
         d_loss.backward()
         self.opt_d.step()
-        res = {"d_loss": d_loss.item(),
-               "d_real": float(np.mean(1.0 / (1.0 + np.exp(-real_logits.detach().numpy())))),
-               "d_fake": float(np.mean(1.0 / (1.0 + np.exp(-fake_logits.detach().numpy()))))}
+        res = {"d_loss": d_loss.item(), "d_real": _mean_sigmoid(real_logits),
+               "d_fake": _mean_sigmoid(fake_logits)}
         if info_loss is not None:
             res["info_loss"] = info_loss.item()
 

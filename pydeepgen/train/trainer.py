@@ -11,6 +11,11 @@ checkpoint -- at an epoch boundary or mid-epoch after Ctrl-C -- therefore contin
 computation: the parameters after N epochs are bit-for-bit those of an uninterrupted run
 (same machine, same thread count).
 
+Divergence. A logged loss that turns nan or inf (checked on the per-step floats, and on the
+epoch's record with its validation losses) stops ``fit`` with :class:`TrainingDiverged`, and
+``save`` refuses weights or optimizer state holding nan or inf: the last good checkpoint
+stays. Weights can go bad in a step whose loss (computed before the update) was finite.
+
 Interruption. During ``fit`` the first Ctrl-C (SIGINT) only sets a flag; the loop stops
 after the current step finishes, saves a checkpoint and returns (``trainer.interrupted`` is
 True). A second Ctrl-C interrupts at once, without saving (the step was half done). A
@@ -25,10 +30,33 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .checkpoint import CheckpointError, flatten_state, load_checkpoint, save_checkpoint
 from .logs import EpochLogger, plot_curves
 
-__all__ = ["Trainer", "as_arrays"]
+__all__ = ["Trainer", "TrainingDiverged", "as_arrays"]
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became nan or inf, or the weights about to be saved did. ``fit`` stops and
+    the last good checkpoint is left as it was (``pydeepgen train`` exits with status 1)."""
+
+
+def _non_finite_loss(values):
+    """(name, value) of the first loss in ``values`` that is nan or inf, else None. Only the
+    entries named "...loss...": the others (accuracy, D's outputs, scores) are no training
+    signal, and a non-finite model makes the losses non-finite too."""
+    return next(((k, v) for k, v in values.items()
+                 if "loss" in k and isinstance(v, float) and not math.isfinite(v)), None)
+
+
+def _non_finite_tensor(state):
+    """The key of the first floating tensor of ``state`` holding nan or inf, else None."""
+    tensors, _ = flatten_state(state)
+    for key, t in tensors.items():
+        a = t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
+        if a.dtype.kind in "fc" and not np.isfinite(a).all():
+            return key
+    return None
 
 
 def as_arrays(data):
@@ -234,12 +262,30 @@ class Trainer:
         self.load_extra(state.get("extra", {}))
 
     def save(self, path=None):
+        """Checkpoint the run to ``path`` (default ``out_dir``'s checkpoint). Raises
+        :class:`TrainingDiverged`, writing nothing, if a weight or optimizer tensor is not
+        finite: a checkpoint of a diverged run must not replace the last good one."""
         path = Path(path) if path is not None else self.checkpoint_path
         if path is None:
             return None
-        save_checkpoint(self.state_dict(), path)
+        state = self.state_dict()
+        bad = _non_finite_tensor({"modules": state["modules"],
+                                  "optimizers": state["optimizers"]})
+        if bad is not None:
+            raise self._diverged(f"{bad} holds nan or inf after {self.global_step} steps, "
+                                 f"so it was not saved")
+        save_checkpoint(state, path)
         self.last_checkpoint = path
         return path
+
+    def _diverged(self, what):
+        """The :class:`TrainingDiverged` error for ``what`` went non-finite, one line."""
+        kept = ""
+        if self.checkpoint_path is not None:
+            kept = (f"; {self.checkpoint_path} keeps the last good state"
+                    if self.checkpoint_path.is_file() else "; no checkpoint was written")
+        return TrainingDiverged(f"training diverged: {what}{kept} (a lower learning rate may "
+                                f"help)")
 
     def resume_from(self, path=None):
         path = Path(path) if path is not None else self.checkpoint_path
@@ -361,10 +407,14 @@ class Trainer:
                     idx = self._perm[lo: lo + self.batch_size]
                     batch = tuple(pdg.from_numpy(np.ascontiguousarray(a[idx])) for a in arrays)
                     self._in_step = True
-                    losses = self.train_step(batch)
+                    losses = {k: float(v) for k, v in self.train_step(batch).items()}
                     self._in_step = False
+                    bad = _non_finite_loss(losses)  # floats: no extra device sync
+                    if bad is not None:
+                        raise self._diverged(f"{bad[0]} is {bad[1]} at epoch {self.epoch + 1}, "
+                                             f"step {self._batch_index + 1} of {steps}")
                     for k, v in losses.items():
-                        self._sums[k] = self._sums.get(k, 0.0) + float(v)
+                        self._sums[k] = self._sums.get(k, 0.0) + v
                         self._counts[k] = self._counts.get(k, 0) + 1
                     self._batch_index += 1
                     self.global_step += 1
@@ -382,6 +432,11 @@ class Trainer:
                 record = {"epoch": self.epoch + 1}
                 record.update({k: v / self._counts[k] for k, v in self._sums.items()})
                 self.end_epoch(record)
+                # the validation losses, and sums that overflowed, before anything is saved
+                bad = _non_finite_loss(record)
+                if bad is not None:
+                    raise self._diverged(f"{bad[0]} is {bad[1]} at the end of epoch "
+                                         f"{self.epoch + 1}")
                 record["seconds"] = round(time.perf_counter() - t0, 3)
                 self.epoch += 1
                 self._perm = None
@@ -405,6 +460,7 @@ class Trainer:
         except KeyboardInterrupt:
             if bar is not None:
                 bar.close()
+                bar = None
             self.interrupted = True
             if self._in_step:
                 # interrupted inside a step: the state is half-updated, keep the last good file
@@ -412,6 +468,8 @@ class Trainer:
                 raise
             self.save()
         finally:
+            if bar is not None:  # e.g. TrainingDiverged mid-epoch
+                bar.close()
             if old_handler is not None:
                 signal.signal(signal.SIGINT, old_handler)
         if self.interrupted:
