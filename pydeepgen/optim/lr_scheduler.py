@@ -8,15 +8,8 @@ group's ``initial_lr``; ``ReduceLROnPlateau.step(metric)`` scales the current lr
 import math
 from bisect import bisect_right
 
+from .._args import int_arg
 from .optimizer import Optimizer, check_hyper
-
-
-def _positive_int(owner, name, value):
-    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
-        raise TypeError(f"{owner}: {name} must be an int, got {type(value).__name__} ({value!r})")
-    if value.__index__() <= 0:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {value}")
-    return value.__index__()
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
            "LambdaLR", "LinearLR", "ReduceLROnPlateau"]
@@ -73,7 +66,7 @@ class StepLR(LRScheduler):
     """lr = initial_lr * gamma ** (epoch // step_size)."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        self.step_size = _positive_int("StepLR", "step_size", step_size)
+        self.step_size = int_arg("StepLR", "step_size", step_size, 1)
         self.gamma = check_hyper("StepLR", "gamma", gamma, lo_open=True)
         super().__init__(optimizer, last_epoch)
 
@@ -85,7 +78,7 @@ class MultiStepLR(LRScheduler):
     """lr = initial_lr * gamma ** (number of milestones <= epoch)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        self.milestones = sorted(_positive_int("MultiStepLR", "milestone", m) for m in milestones)
+        self.milestones = sorted(int_arg("MultiStepLR", "milestone", m, 1) for m in milestones)
         self.gamma = check_hyper("MultiStepLR", "gamma", gamma, lo_open=True)
         super().__init__(optimizer, last_epoch)
 
@@ -109,7 +102,7 @@ class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        self.T_max = _positive_int("CosineAnnealingLR", "T_max", T_max)
+        self.T_max = int_arg("CosineAnnealingLR", "T_max", T_max, 1)
         self.eta_min = check_hyper("CosineAnnealingLR", "eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
@@ -142,7 +135,7 @@ class LinearLR(LRScheduler):
                  last_epoch=-1):
         check_hyper("LinearLR", "start_factor", start_factor, 0.0, 1.0, lo_open=True)
         check_hyper("LinearLR", "end_factor", end_factor, 0.0, 1.0)
-        total_iters = _positive_int("LinearLR", "total_iters", total_iters)
+        total_iters = int_arg("LinearLR", "total_iters", total_iters, 1)
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
         super().__init__(optimizer, last_epoch)
 
@@ -161,8 +154,7 @@ class ReduceLROnPlateau:
         for k, v in (("threshold", threshold), ("eps", eps)):
             check_hyper("ReduceLROnPlateau", k, v)
         for k, v in (("patience", patience), ("cooldown", cooldown)):
-            if isinstance(v, bool) or not hasattr(type(v), "__index__") or v < 0:
-                raise ValueError(f"ReduceLROnPlateau: {k} must be an int >= 0, got {v!r}")
+            int_arg("ReduceLROnPlateau", k, v)
         for v in (min_lr if isinstance(min_lr, (list, tuple)) else [min_lr]):
             check_hyper("ReduceLROnPlateau", "min_lr", v)
         if mode not in ("min", "max"):

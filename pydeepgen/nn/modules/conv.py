@@ -7,7 +7,7 @@ from ...autograd import no_grad
 from ...ops import conv as F
 from ...ops.creation import empty
 from ..parameter import Parameter
-from ._args import int_arg, int_pair
+from ..._args import int_arg, int_pair
 from .module import Module
 
 __all__ = ["Conv2d", "ConvTranspose2d"]

@@ -7,7 +7,7 @@ from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
-from ._args import int_arg
+from ..._args import int_arg
 
 __all__ = ["Identity", "Linear", "Bilinear"]
 

@@ -9,7 +9,7 @@ from ...ops import norm as F
 from ...ops.creation import ones, tensor, zeros
 from ..parameter import Parameter
 from .module import Module
-from ._args import int_arg
+from ..._args import int_arg
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
 

@@ -16,7 +16,7 @@ from ...ops import rnn as R
 from ...ops.creation import empty
 from ..parameter import Parameter
 from .module import Module
-from ._args import int_arg
+from ..._args import int_arg
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 

@@ -5,7 +5,7 @@ from ...ops import embedding as F
 from ...ops.creation import empty
 from ..parameter import Parameter
 from .module import Module
-from ._args import int_arg
+from ..._args import int_arg
 
 __all__ = ["Embedding"]
 

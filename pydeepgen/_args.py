@@ -1,4 +1,4 @@
-"""Checks of layer constructor arguments: sizes are ints, not floats to truncate."""
+"""Checks of int arguments (layer sizes, scheduler steps): ints, not floats to truncate."""
 
 
 def int_arg(owner, name, value, minimum=0):
