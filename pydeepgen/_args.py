@@ -19,3 +19,15 @@ def int_pair(owner, name, value, minimum=0):
         return tuple(int_arg(owner, name, v, minimum) for v in value)
     v = int_arg(owner, name, value, minimum)
     return (v, v)
+
+
+def real_arg(owner, name, value):
+    """``value`` as a float; a string, None or complex is a TypeError naming the op
+    (NaN and infinity pass: ops such as leaky_relu take them as PyTorch does)."""
+    if type(value) is float:
+        return value
+    import numbers
+
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a real number, got {type(value).__name__} ({value!r})")
+    return float(value)

@@ -111,3 +111,51 @@ def scalar_result(t_dtype, value):
         return int64 if t_dtype is bool_ else t_dtype
     # Python float
     return t_dtype if t_dtype.category == 2 else _default_float()
+
+
+# The values an integer dtype accepts as a fill, as PyTorch's c10::overflows checks
+# them: uint8 takes -255..255, a negative value wrapping (-1 -> 255).
+_INT_RANGE = {"int64": (-(1 << 63), (1 << 63) - 1), "uint8": (-255, 255)}
+# Integers up to 2**53 are exact in the double the C++ fill kernels take.
+_EXACT_IN_DOUBLE = 1 << 53
+
+
+def check_scalar(op, value, dt, operand=False):
+    """``value`` checked as a fill of dtype ``dt`` (``operand``: as the Python-number
+    operand of a binary op); returns it as an int or float.
+
+    A non-number is a TypeError. For an integer dtype, NaN or infinity is a RuntimeError;
+    so is a fill out of the dtype's range (PyTorch: "value cannot be converted ... without
+    overflow"), and an operand that does not fit int64 is an OverflowError, where a uint8
+    operand wraps modulo 256 as in PyTorch. Nothing is silently saturated."""
+    import numbers
+
+    if isinstance(value, (bool, np.bool_)):
+        return builtins.bool(value)
+    if not isinstance(value, numbers.Number) or isinstance(value, complex):
+        raise TypeError(f"{op}: expected a real number, got {type(value).__name__} ({value!r})")
+    if dt.name in _INT_RANGE:
+        if isinstance(value, numbers.Integral):
+            v = int(value)
+        else:
+            f = builtins.float(value)
+            if f != f or f in (builtins.float("inf"), builtins.float("-inf")):
+                raise RuntimeError(f"{op}: value {f} cannot be converted to type {dt.name} without overflow")
+            v = int(f)  # truncation toward zero, as a C++ cast (and PyTorch) does
+        lo, hi = _INT_RANGE["int64" if operand else dt.name]
+        if not lo <= v <= hi:
+            if operand:
+                raise OverflowError(f"{op}: the Python int {value!r:.40} does not fit int64")
+            raise RuntimeError(f"{op}: value {value!r:.40} cannot be converted to type {dt.name} without overflow")
+        return v % 256 if dt is uint8 else v
+    if isinstance(value, numbers.Integral):
+        try:
+            return builtins.float(value)
+        except OverflowError:
+            raise OverflowError(f"{op}: the Python int {value!r:.40} is too large for {dt.name}") from None
+    return builtins.float(value)
+
+
+def exact_in_double(v):
+    """True when the C++ double fill reproduces ``v`` exactly (floats, small ints)."""
+    return not isinstance(v, int) or -_EXACT_IN_DOUBLE <= v <= _EXACT_IN_DOUBLE

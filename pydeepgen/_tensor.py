@@ -131,9 +131,12 @@ class Tensor:
         return t
 
     @staticmethod
-    def _empty(shape, dtype):
+    def _empty(shape, dtype, op=None):
         """A fresh contiguous tensor (uninitialised) from the caching allocator."""
-        return Tensor._make(_C.empty(math.prod(shape), dtype.code), shape, dtype)
+        try:
+            return Tensor._make(_C.empty(math.prod(shape), dtype.code), shape, dtype)
+        except MemoryError:
+            raise _allocation_error(op, shape, dtype) from None
 
     def _attach(self, node, output_nr):
         self._grad_fn = node
@@ -431,6 +434,35 @@ def _rebuild(array, requires_grad):
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _allocation_error(op, shape, dtype):
+    """MemoryError naming the op (the caller's, when not given) and the bytes asked for."""
+    if op is None:
+        op = _public_caller()
+    nbytes = math.prod(shape) * dtype.itemsize
+    size, unit = float(nbytes), "bytes"
+    for u in ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if size < 1024:
+            break
+        size, unit = size / 1024, u
+    return MemoryError(f"{op}: cannot allocate {nbytes} bytes ({size:.1f} {unit}) for a "
+                       f"{dtype.name} tensor of shape {tuple(shape)}")
+
+
+def _public_caller():
+    """The outermost pydeepgen function on the stack (what the user called); only run on failure."""
+    import os
+    import sys
+
+    root = os.path.dirname(os.path.abspath(__file__))
+    frame, name = sys._getframe(2), "allocation"
+    while frame is not None:
+        code = frame.f_code
+        if code.co_filename.startswith(root) and code.co_name not in ("__call__", "_call_impl", "apply"):
+            name = code.co_qualname
+        frame = frame.f_back
+    return name + "()"
 
 
 def _wrap_dim(dim, ndim, op="op"):

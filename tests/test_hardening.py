@@ -213,3 +213,145 @@ def test_valid_hyper_parameters_still_train():
         sched.step()
     assert opt.param_groups[0]["betas"] == (0.8, 0.9)
     assert math.isclose(opt.param_groups[0]["lr"], 0.1 * 0.5 ** 3)
+
+
+# -- fuzz findings: empty reductions, index ranges, scalars, sizes, messages ----------------
+
+def test_amax_amin_over_a_zero_size_dim_raise_like_pytorch():
+    x = pdg.zeros(0, 3)
+    for op in (pdg.amax, pdg.amin):
+        with pytest.raises(IndexError, match=rf"{op.__name__}\(\): expected reduction dim 0 to have non-zero size"):
+            op(x, dim=0)
+        with pytest.raises(IndexError, match="expected reduction dim to be specified"):
+            op(x)
+        assert op(x, dim=1).shape == (0,)  # another dim empty: an empty result, no error
+        assert op(x, dim=1, keepdim=True).shape == (0, 1)
+
+
+@pytest.mark.parametrize("dim", [(), []])
+def test_empty_dim_list_reduces_over_every_dim(dim):
+    a = rng.standard_normal((2, 3))
+    x = pdg.tensor(a)
+    np.testing.assert_allclose(x.sum(dim=dim).item(), a.sum(), rtol=1e-6)
+    np.testing.assert_allclose(x.mean(dim=dim).item(), a.mean(), rtol=1e-6)
+    assert x.sum(dim=dim, keepdim=True).shape == (1, 1)
+
+
+def test_var_takes_a_float_correction_and_nan_gives_nan():
+    a = rng.standard_normal(7)
+    x = pdg.tensor(a, dtype=pdg.float64)
+    np.testing.assert_allclose(x.var(correction=1.5).item(), ((a - a.mean()) ** 2).sum() / (7 - 1.5))
+    assert math.isnan(x.var(correction=float("nan")).item())
+    with pytest.raises(TypeError, match="var: correction must be a real number"):
+        x.var(correction="1")
+
+
+@pytest.mark.parametrize("call, op", [
+    (lambda: pdg.gather(pdg.arange(3.), 0, pdg.tensor([0, -1])), "gather"),
+    (lambda: pdg.zeros(3).scatter_(0, pdg.tensor([-1]), 1.0), "scatter"),
+    (lambda: pdg.zeros(3).scatter_add_(0, pdg.tensor([-1]), pdg.ones(1)), "scatter_add"),
+    (lambda: pdg.index_select(pdg.arange(3.), 0, pdg.tensor([-1])), "index_select"),
+])
+def test_gather_scatter_index_select_refuse_negative_indices(call, op):
+    # x[idx] wraps -1; these ops do not (PyTorch refuses them too)
+    with pytest.raises(IndexError, match=rf"{op}: index -1 is out of bounds"):
+        call()
+    assert pdg.arange(3.)[pdg.tensor([-1])].tolist() == [2.0]
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: pdg.full((2,), float("nan"), dtype=pdg.int64), RuntimeError, "full.*cannot be converted to type int64"),
+    (lambda: pdg.full((2,), 2**70, dtype=pdg.int64), RuntimeError, "full.*without overflow"),
+    (lambda: pdg.zeros(2, dtype=pdg.uint8).fill_(300), RuntimeError, "fill_.*uint8 without overflow"),
+    (lambda: pdg.zeros(2, dtype=pdg.int64).fill_(float("inf")), RuntimeError, "fill_.*int64"),
+    (lambda: pdg.tensor([1]) + 2**70, OverflowError, "add: the Python int .* does not fit int64"),
+    (lambda: pdg.tensor([1]) < 2**70, OverflowError, "lt:"),
+    (lambda: pdg.zeros(3, dtype=pdg.int64).masked_fill(pdg.ones(3, dtype=pdg.bool), 2**64), RuntimeError,
+     "masked_fill"),
+    (lambda: pdg.full((2,), "a"), TypeError, r"full\(\): expected a real number, got str"),
+    (lambda: pdg.zeros(2).fill_("a"), TypeError, "fill_: expected a real number"),
+])
+def test_scalars_that_do_not_fit_the_dtype_raise(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_integer_scalars_are_exact_and_uint8_wraps_like_pytorch():
+    big = 2**60 + 1  # not exact in a double: the fill must not round it
+    assert pdg.full((2,), big, dtype=pdg.int64).tolist() == [big, big]
+    assert (pdg.tensor([1]) + big).tolist() == [big + 1]
+    assert pdg.zeros(2, dtype=pdg.int64).fill_(-big).tolist() == [-big, -big]
+    assert (pdg.tensor([1], dtype=pdg.uint8) + 300).tolist() == [45]  # operands wrap mod 256
+    assert pdg.zeros(2, dtype=pdg.uint8).fill_(-1).tolist() == [255, 255]  # as c10::overflows allows
+    assert pdg.full((2,), 2.7, dtype=pdg.int64).tolist() == [2, 2]  # truncation toward zero
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: pdg.arange(float("nan")), ValueError, r"arange\(\): start, end and step must be finite"),
+    (lambda: pdg.arange(0, float("inf")), ValueError, r"arange\(\).*finite"),
+    (lambda: pdg.arange(2**70), OverflowError, r"arange\(\)"),
+    (lambda: pdg.arange(0, 1, 1e-18), MemoryError, r"arange\(\)"),
+    (lambda: pdg.arange("a"), TypeError, r"arange\(\): end must be a real number"),
+    (lambda: pdg.linspace(0, 1, 2.5), TypeError, r"linspace\(\): steps must be an int"),
+    (lambda: pdg.linspace(0, 1, 2**62), MemoryError, r"linspace\(\)"),
+    (lambda: pdg.randperm(2.5), TypeError, r"randperm\(\): n must be an int"),
+    (lambda: pdg.randperm(2**62), MemoryError, r"randperm\(\)"),
+    (lambda: pdg.eye(2.5), TypeError, r"eye\(\): n must be an int"),
+    (lambda: pdg.eye(2**40), OverflowError, r"eye\(\)"),
+    (lambda: pdg.eye(3, -1), ValueError, r"eye\(\): m must be >= 0"),
+])
+def test_creation_arguments_are_checked(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_allocation_failure_names_the_op_and_the_bytes():
+    with pytest.raises(MemoryError, match=r"empty\(\): cannot allocate 4398046511104 bytes \(4.0 TiB\) "
+                                          r"for a float32 tensor of shape \(1099511627776,\)"):
+        pdg.empty(2**40)
+    with pytest.raises(MemoryError, match=r"contiguous.*cannot allocate .* bytes"):
+        pdg.ones(2**20).expand(2**20, 2**20).contiguous()
+    with pytest.raises(MemoryError, match=r"Linear: cannot create a parameter of shape \(1048576, 1048576\)"):
+        nn.Linear(2**20, 2**20)
+    with pytest.raises(OverflowError, match=r"Linear: cannot create a parameter"):
+        nn.Linear(2, 2**62)
+    with pytest.raises(OverflowError, match=r"Conv2d: cannot create a parameter"):
+        nn.Conv2d(2**30, 2**30, 3)
+
+
+def test_cat_promotes_over_the_skipped_empty_tensors():
+    out = pdg.cat([pdg.zeros(0, dtype=pdg.float64), pdg.ones(2)])
+    assert out.dtype == pdg.float64 and out.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda x: x.chunk(2.5), TypeError, r"chunk\(\): chunks must be an int"),
+    (lambda x: x.split(2.5), TypeError, r"split\(\): split_size must be an int"),
+    (lambda x: x.split([2, 2.0]), TypeError, r"split\(\): split_sizes must be an int"),
+    (lambda x: x.narrow(0, 1.5, 2), TypeError, r"narrow\(\): start must be an int"),
+    (lambda x: x.narrow(0, 1, 2.5), TypeError, r"narrow\(\): length must be an int"),
+    (lambda x: x.select(0, 7), IndexError, r"select\(\): index 7 out of range"),
+    (lambda x: x.select(0, 1.5), TypeError, r"select\(\): index must be an int"),
+    (lambda x: pdg.count_nonzero(x, dim=3), IndexError, "count_nonzero"),
+    (lambda x: pdg.amax(x, dim=1.5), TypeError, "amax: dim must be an int"),
+    (lambda x: pdg.nn.functional.leaky_relu(x, negative_slope="a"), TypeError, "leaky_relu"),
+    (lambda x: pdg.nn.functional.elu(x, alpha=None), TypeError, "elu"),
+    (lambda x: pdg.nn.functional.cross_entropy(x, pdg.tensor([0, 1, 2, 3]), ignore_index=1.5), TypeError,
+     "cross_entropy: ignore_index must be an int"),
+    (lambda x: pdg.nn.functional.interpolate(x.reshape(1, 1, 4, 6), scale_factor=float("nan")), ValueError,
+     "interpolate: scale_factor must be positive and finite"),
+    (lambda x: pdg.nn.functional.interpolate(x.reshape(1, 1, 4, 6), scale_factor=1e30), OverflowError,
+     "interpolate"),
+    (lambda x: pdg.nn.functional.interpolate(x.reshape(1, 1, 4, 6), size=2.5), TypeError,
+     "interpolate: size must be an int"),
+])
+def test_arguments_of_shape_and_nn_ops_are_checked(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call(pdg.randn(4, 6))
+
+
+def test_chunk_and_split_of_empty_tensors_follow_pytorch():
+    x = pdg.zeros(0, 2)
+    assert [t.shape for t in x.chunk(3)] == [(0, 2)] * 3
+    assert [t.shape for t in x.split(2)] == [(0, 2)]
+    assert [t.shape for t in pdg.randn(4, 6).split(4, 1)] == [(4, 4), (4, 2)]

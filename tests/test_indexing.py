@@ -190,7 +190,7 @@ def test_index_put_accumulate():
 def test_index_select(dim):
     a = rng.standard_normal((3, 4, 5))
     n = a.shape[dim]
-    idx = rng.integers(-n, n, size=7)
+    idx = rng.integers(0, n, size=7)
     out = T(a).index_select(dim, pdg.tensor(idx))
     np.testing.assert_array_equal(out.numpy(), np.take(a, idx, axis=dim))
     x = T(a, grad=True)
@@ -203,6 +203,9 @@ def test_index_select_errors():
         t.index_select(0, pdg.tensor([[0]]))
     with pytest.raises(IndexError, match="out of bounds"):
         t.index_select(1, pdg.tensor([3]))
+    # unlike t[idx], index_select does not wrap negative indices (PyTorch refuses them)
+    with pytest.raises(IndexError, match="index_select: index -1 is out of bounds"):
+        t.index_select(1, pdg.tensor([0, -1]))
 
 
 def _np_gather(a, dim, idx):

@@ -44,6 +44,8 @@ PYBIND11_MODULE(_C, m) {
             if (p) std::rethrow_exception(p);
         } catch (const pdg::TypeError& e) {
             PyErr_SetString(PyExc_TypeError, e.what());
+        } catch (const pdg::MemoryError& e) {
+            PyErr_SetString(PyExc_MemoryError, e.what());
         }
     });
     pdg::bind::run_all(m);

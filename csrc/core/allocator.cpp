@@ -1,5 +1,7 @@
 #include "core/allocator.h"
 
+#include "core/error.h"
+
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -57,7 +59,7 @@ void* cpu_alloc(size_t nbytes, size_t* bucket) {
     if (!p) {
         cpu_empty_cache();  // give cached blocks back and try once more
         p = std::aligned_alloc(64, b);
-        if (!p) throw std::bad_alloc();
+        if (!p) throw MemoryError(str("cpu allocator: cannot allocate ", b, " bytes"));
     }
     std::lock_guard<std::mutex> lock(c.mu);
     c.stats.allocated_bytes += int64_t(b);

@@ -11,7 +11,7 @@ Buffer Buffer::empty(int64_t numel, DType dtype) {
     if (numel < 0) throw ValueError(str("empty: negative number of elements ", numel));
     const size_t isz = itemsize(dtype);
     if (uint64_t(numel) > std::numeric_limits<uint64_t>::max() / 64 / isz)
-        throw std::bad_alloc();
+        throw MemoryError(str("empty: ", numel, " elements of ", isz, " bytes do not fit in memory"));
     auto st = std::make_shared<Storage>();
     st->nbytes = size_t(numel) * isz;
     st->data = cpu_alloc(st->nbytes, &st->bucket);

@@ -2,7 +2,7 @@
 // exception in csrc/bindings/module.cpp:
 //   pdg::ValueError -> ValueError     pdg::TypeError  -> TypeError
 //   pdg::IndexError -> IndexError     pdg::RuntimeError -> RuntimeError
-//   std::bad_alloc  -> MemoryError
+//   pdg::MemoryError -> MemoryError (says how many bytes; std::bad_alloc too, bare)
 // Messages always start with the op's name and say which shapes were involved,
 // so a user reading the Python traceback knows what went wrong without C++.
 #pragma once
@@ -23,6 +23,9 @@ struct IndexError : std::out_of_range {
     using std::out_of_range::out_of_range;
 };
 struct RuntimeError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+struct MemoryError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 

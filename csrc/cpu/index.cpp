@@ -51,7 +51,8 @@ int64_t prod(const std::vector<int64_t>& v) {
     return n;
 }
 
-// Validate a torch.gather/scatter index block and return it wrapped to [0, R).
+// Validate a torch.gather/scatter index block: every entry in [0, R). Unlike
+// x[idx], these ops do not wrap negative indices (PyTorch refuses them too).
 std::vector<int64_t> checked_index(const char* op, const Buffer& idx, int64_t n, int64_t R) {
     check_cpu(op, idx);
     check_buffer(op, "index", idx, n, DType::Int64);
@@ -59,9 +60,9 @@ std::vector<int64_t> checked_index(const char* op, const Buffer& idx, int64_t n,
     const int64_t* p = idx.data<int64_t>();
     for (int64_t k = 0; k < n; ++k) {
         int64_t v = p[k];
-        if (v < -R || v >= R)
+        if (v < 0 || v >= R)
             throw IndexError(str(op, ": index ", v, " is out of bounds for dimension with size ", R));
-        out[size_t(k)] = v < 0 ? v + R : v;
+        out[size_t(k)] = v;
     }
     return out;
 }

@@ -55,7 +55,7 @@ Acc<T> sum_run(const T* x, int64_t n) {
 
 // Forward for one (o, i) column: x[r * I] for r in [0, R).
 template <class T, class O>
-O reduce_column(ReduceOp op, const T* x, int64_t R, int64_t I, int64_t correction) {
+O reduce_column(ReduceOp op, const T* x, int64_t R, int64_t I, double correction) {
     switch (op) {
         case ReduceOp::Sum:
         case ReduceOp::Mean: {
@@ -106,7 +106,7 @@ O reduce_column(ReduceOp op, const T* x, int64_t R, int64_t I, int64_t correctio
                 const double d = double(x[r * I]) - mean;
                 ss += d * d;
             }
-            const double denom = double(R - correction);
+            const double denom = double(R) - correction;
             double v = denom > 0 ? ss / denom : std::numeric_limits<double>::quiet_NaN();
             if (denom <= 0 && R > 0 && ss > 0) v = std::numeric_limits<double>::infinity();
             return O(op == ReduceOp::Std ? std::sqrt(v) : v);
@@ -118,7 +118,7 @@ O reduce_column(ReduceOp op, const T* x, int64_t R, int64_t I, int64_t correctio
 }  // namespace
 
 void reduce_forward(int op_code, Buffer& out, const Buffer& inp, int64_t O, int64_t R, int64_t I,
-                    int64_t correction) {
+                    double correction) {
     const char* name = reduce_name(op_code);
     PDG_CHECK(op_code >= 0 && op_code <= int(ReduceOp::Std), "reduce: unknown op code ", op_code);
     const ReduceOp op = ReduceOp(op_code);
@@ -183,7 +183,7 @@ void reduce_forward(int op_code, Buffer& out, const Buffer& inp, int64_t O, int6
 }
 
 void reduce_backward(int op_code, Buffer& dinp, const Buffer& dout, const Buffer& inp,
-                     const Buffer& out, int64_t O, int64_t R, int64_t I, int64_t correction) {
+                     const Buffer& out, int64_t O, int64_t R, int64_t I, double correction) {
     const char* name = reduce_name(op_code);
     PDG_CHECK(op_code >= 0 && op_code <= int(ReduceOp::Std) && op_code != int(ReduceOp::Argmax) &&
                   op_code != int(ReduceOp::Argmin),
@@ -251,7 +251,7 @@ void reduce_backward(int op_code, Buffer& dinp, const Buffer& dout, const Buffer
                         double mean = 0;
                         for (int64_t r = 0; r < R; ++r) mean += double(x[base + r * I]);
                         mean /= double(R);
-                        const double denom = double(R - correction);
+                        const double denom = double(R) - correction;
                         double scale = 2.0 / denom;
                         if (op == ReduceOp::Std) scale = 1.0 / (denom * double(yc));
                         for (int64_t r = 0; r < R; ++r)

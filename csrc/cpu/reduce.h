@@ -20,7 +20,7 @@ enum class ReduceOp : int { Sum = 0, Mean, Prod, Max, Min, Argmax, Argmin, LogSu
 // argmax/argmin point at the first NaN), as in PyTorch. R = 0: sum 0,
 // prod 1, mean/var NaN; max/min/argmax/argmin raise IndexError.
 void reduce_forward(int op, Buffer& out, const Buffer& inp, int64_t O, int64_t R, int64_t I,
-                    int64_t correction);
+                    double correction);
 
 // reduce_backward(op, dinp, dout, inp, out, O, R, I, correction)
 // Args:
@@ -29,7 +29,7 @@ void reduce_forward(int op, Buffer& out, const Buffer& inp, int64_t O, int64_t R
 // Max/Min send the gradient to every maximal element, split evenly (the
 // PyTorch rule for amax/amin and for max() with no dim).
 void reduce_backward(int op, Buffer& dinp, const Buffer& dout, const Buffer& inp,
-                     const Buffer& out, int64_t O, int64_t R, int64_t I, int64_t correction);
+                     const Buffer& out, int64_t O, int64_t R, int64_t I, double correction);
 
 // index_reduce_backward: dinp[o, idx[o,i], i] = dout[o, i], zero elsewhere.
 // The backward of max(dim)/min(dim), whose gradient goes to the returned index.

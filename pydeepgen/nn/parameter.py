@@ -34,3 +34,15 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, protocol):
         return (Parameter, (self.detach().clone(), self.requires_grad))
+
+
+def empty_parameter(owner, *shape, dtype=None):
+    """An uninitialised Parameter of ``shape`` for the layer ``owner``; a size too large to
+    count or to allocate is an error that names the layer, not ``empty()``."""
+    from ..ops.creation import empty
+
+    try:
+        return Parameter(empty(*shape, dtype=dtype))
+    except (OverflowError, MemoryError) as e:
+        raise type(e)(f"{owner}: cannot create a parameter of shape {tuple(shape)}: "
+                      f"{str(e).split(': ', 1)[-1]}") from None

@@ -12,6 +12,7 @@ import math
 
 from .. import _C
 from .. import _dtype as D
+from .._args import real_arg
 from .._tensor import Tensor
 from .._tensor_methods import register_methods
 from ..autograd.function import Function
@@ -61,6 +62,8 @@ def _check(x, op):
 
 def _act(op, x, p0=0.0, p1=0.0, inplace=False):
     x = _check(x, op)
+    if type(p0) is not float or type(p1) is not float:  # slopes, alphas, bounds: numbers
+        p0, p1 = real_arg(_NAMES[op], "parameter", p0), real_arg(_NAMES[op], "parameter", p1)
     if inplace:
         return _act_inplace(op, x, p0, p1)
     return _Act.apply(x, op, float(p0), float(p1))
@@ -87,7 +90,7 @@ def step(x, threshold=0.0):
     if not x.is_contiguous():
         x = x.contiguous()
     out = Tensor._empty(x._shape, x._dtype)
-    _C.activation_forward(STEP, out._buf, x._kbuf(), math.prod(x._shape), float(threshold), 0.0)
+    _C.activation_forward(STEP, out._buf, x._kbuf(), math.prod(x._shape), real_arg("step", "threshold", threshold), 0.0)
     return out
 
 

@@ -7,7 +7,9 @@ import numpy as np
 
 from .. import _C
 from .. import _dtype as D
+from .._args import int_arg
 from .._tensor import Tensor, _check_device, _size_tuple
+from .elementwise import fill_strided
 
 _NP_TO_PDG_COPY = {"f": D.float32, "i": D.int64, "u": D.int64, "b": D.bool_}
 
@@ -105,8 +107,9 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
         else:
             dtype = D.float32
     dt = D.as_dtype(dtype)
-    t = Tensor._empty(shape, dt)
-    _C.fill_strided(t._buf, list(shape), list(t._strides), 0, float(fill_value))
+    value = D.check_scalar("full()", fill_value, dt)
+    t = Tensor._empty(shape, dt, "full")
+    fill_strided(t, value, "full()")
     return _finish(t, requires_grad, device)
 
 
@@ -140,35 +143,51 @@ def empty_like(t, dtype=None, device=None, requires_grad=False):
     return _finish(Tensor._empty(t.shape, _like_dtype(t, dtype)), requires_grad)
 
 
+def _real(op, name, v):
+    if isinstance(v, Tensor):
+        if v.numel() != 1:
+            raise ValueError(f"{op}(): {name} must be a number or a one-element tensor, got shape {v.shape}")
+        v = v.item()
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{op}(): {name} must be a real number, got {type(v).__name__} ({v!r})")
+    return v
+
+
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    vals = [_real("arange", k, v) for k, v in zip(("start", "end", "step"), (start, end, step))]
     start, end, step = vals
+    if not all(math.isfinite(v) for v in vals):
+        raise ValueError(f"arange(): start, end and step must be finite, got {start}, {end}, {step}")
     if step == 0:
         raise ValueError("arange(): step must be nonzero")
     if (end - start) * step < 0:
         raise ValueError(f"arange(): upper bound and step have inconsistent signs (start={start}, end={end}, step={step})")
-    n = max(0, math.ceil((end - start) / step))
     if dtype is None:
         dtype = D.int64 if all(isinstance(v, (int, np.integer)) for v in vals) else D.float32
     dt = D.as_dtype(dtype)
+    n = max(0, math.ceil((end - start) / step))
+    _shape_arg("arange", (n,))
+    if dt.category < 2:  # the ends must fit the integer dtype
+        D.check_scalar("arange()", start, dt)
+        D.check_scalar("arange()", start + (n - 1) * step if n else start, dt)
     a = start + np.arange(n, dtype=np.float64) * step if dt.category == 2 else start + np.arange(n, dtype=np.int64) * step
     return _finish(tensor(a, dtype=dt), requires_grad, device)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
-    if steps < 0:
-        raise ValueError(f"linspace(): number of steps must be non-negative, got {steps}")
-    a = np.linspace(start, end, int(steps), dtype=np.float64)
+    steps = int_arg("linspace()", "steps", steps, 0)
+    _shape_arg("linspace", (steps,))
+    start, end = _real("linspace", "start", start), _real("linspace", "end", end)
+    a = np.linspace(start, end, steps, dtype=np.float64)
     return _finish(tensor(a, dtype=dtype or D.float32), requires_grad, device)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
-    m = n if m is None else m
-    if n < 0 or m < 0:
-        raise ValueError(f"eye(): n and m must be non-negative, got n={n}, m={m}")
-    t = zeros(n, m, dtype=dtype or D.float32)
+    n = int_arg("eye()", "n", n)
+    m = n if m is None else int_arg("eye()", "m", m)
+    t = full(_shape_arg("eye", (n, m)), 0, dtype=dtype or D.float32)
     k = min(n, m)
     if k:
         _C.fill_strided(t._buf, [k], [m + 1], 0, 1.0)
@@ -222,9 +241,8 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None):
 
 
 def randperm(n, generator=None, dtype=None, device=None):
-    if n < 0:
-        raise ValueError(f"randperm(): n must be non-negative, got {n}")
-    t = Tensor._empty((int(n),), D.int64)
+    n = int_arg("randperm()", "n", n)
+    t = Tensor._empty(_shape_arg("randperm", (n,)), D.int64, "randperm")
     _C.randperm_fill(t._buf, _gen(generator))
     return t if dtype is None else t.to(dtype)
 

@@ -20,6 +20,7 @@ FLOOR_DIVIDE, REMAINDER = 16, 17
 _NAMES = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le",
           "gt", "ge", "logical_and", "logical_or", "logical_xor", "floor_divide", "remainder"]
 _BOOL_RESULT = set(range(EQ, LOGICAL_XOR + 1))
+_EXACT = 1 << 53  # ints this small are exact in a double
 
 
 # -- broadcasting ------------------------------------------------------------------------
@@ -68,8 +69,28 @@ def sum_to(g, shape):
 
 # -- scalars and dtypes ----------------------------------------------------------------
 
-def scalar_tensor(value, dtype):
-    return Tensor._make(_C.full(1, float(value), dtype.code), (), dtype)
+def scalar_tensor(value, dtype, op="scalar", operand=False):
+    """A 0-d tensor holding ``value`` (checked for ``dtype``: see D.check_scalar)."""
+    if dtype.category == 2 and (type(value) is float or type(value) is int and -_EXACT <= value <= _EXACT):
+        return Tensor._make(_C.full(1, float(value), dtype.code), (), dtype)  # common: nothing to check
+    v = D.check_scalar(op, value, dtype, operand)  # int dtypes: no NaN, no silent overflow
+    if D.exact_in_double(v):
+        return Tensor._make(_C.full(1, float(v), dtype.code), (), dtype)
+    t = Tensor._empty((), dtype)
+    t.numpy()[()] = v  # an int64 beyond 2**53 is not exact in the kernel's double
+    return t
+
+
+def fill_strided(t, value, op):
+    """Write the constant ``value`` into every element of ``t`` (any strides)."""
+    if not (t._dtype.category == 2 and type(value) is float):
+        value = D.check_scalar(op, value, t._dtype)
+    if not t.numel():
+        return
+    if D.exact_in_double(value):
+        _C.fill_strided(t._buf, list(t._shape), list(t._strides), t._offset, float(value))
+    else:  # an int64 beyond 2**53: the kernel's double would round it
+        t.numpy(force=True)[...] = value
 
 
 def _operands(a, b, op):
@@ -83,11 +104,11 @@ def _operands(a, b, op):
         if not isinstance(a, (numbers.Number,)):
             raise TypeError(f"{op}: unsupported operand type {type(a).__name__}")
         dt = D.scalar_result(b._dtype, a)
-        return scalar_tensor(a, dt), _cast(b, dt), dt
+        return scalar_tensor(a, dt, op, operand=True), _cast(b, dt), dt
     if not isinstance(b, numbers.Number) or isinstance(b, complex):
         raise TypeError(f"{op}: unsupported operand type {type(b).__name__} (expected a Tensor or a number)")
     dt = D.scalar_result(a._dtype, b)
-    return _cast(a, dt), scalar_tensor(b, dt), dt
+    return _cast(a, dt), scalar_tensor(b, dt, op, operand=True), dt
 
 
 def _result_type_tt(a, b):
@@ -303,7 +324,7 @@ def binary_(op, self, other):
         rd = D.scalar_result(self._dtype, other)
         if rd is not self._dtype:
             raise RuntimeError(f"{name}: result type {rd.name} can't be cast to the desired output type {self._dtype.name}")
-        b = scalar_tensor(other, self._dtype)
+        b = scalar_tensor(other, self._dtype, name, operand=True)
     if op == DIV and self._dtype.category < 2:
         raise RuntimeError(f"{name}: result type float can't be cast to the desired output type {self._dtype.name}")
     shape = self._shape

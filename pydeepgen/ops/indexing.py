@@ -188,7 +188,7 @@ def _put(t, key, value, accumulate, op):
     rshape = v._shape[:d0] + tuple(B) + v._shape[d0 + m:]
     if not isinstance(value, Tensor):
         if isinstance(value, (numbers.Number, np.number)) and not isinstance(value, complex):
-            value = ew.scalar_tensor(value, t._dtype)
+            value = ew.scalar_tensor(value, t._dtype, op)
         else:
             from .creation import tensor
 
@@ -243,6 +243,12 @@ def index_select(t, dim, index):
         t = S.reshape(t, 1)
     index = S._contiguous_nograd(index) if not index.is_contiguous() else index
     flat = index if index.ndim == 1 else S.reshape(index, 1)
+    if flat.numel():  # x[idx] wraps negative indices; index_select (like PyTorch's) does not
+        lo, hi = int(flat.min().item()), int(flat.max().item())
+        if lo < 0 or hi >= t._shape[d]:
+            bad = lo if lo < 0 else hi
+            raise IndexError(f"index_select: index {bad} is out of bounds for dimension {d} "
+                             f"of size {t._shape[d]} (input shape {tuple(t._shape)})")
     out = _IndexGather.apply(t, [flat], d, (flat._shape[0],), [t._shape[d]], [d])
     return out
 
@@ -385,7 +391,7 @@ def _scatter(t, dim, index, src, accumulate, op):
     if not isinstance(src, Tensor):
         if accumulate:
             raise TypeError(f"{op}: src must be a Tensor, got {type(src).__name__}")
-        src = S.expand(ew.scalar_tensor(src, t._dtype), index._shape)
+        src = S.expand(ew.scalar_tensor(src, t._dtype, op), index._shape)
     elif src.ndim == 0 and index.ndim == 1 and orig_0d:
         src = S.reshape(src, 1)
     if src._dtype is not t._dtype:
@@ -471,7 +477,7 @@ def masked_fill(t, mask, value):
     elif isinstance(value, numbers.Number):
         if t._dtype.category < 2 and isinstance(value, float) and not float(value).is_integer():
             raise TypeError(f"masked_fill: cannot fill a {t._dtype.name} tensor with the float {value}")
-        value = ew.scalar_tensor(value, t._dtype)
+        value = ew.scalar_tensor(value, t._dtype, "masked_fill")
     else:
         raise TypeError(f"masked_fill: value must be a number or a 0-d Tensor, got {type(value).__name__}")
     return _Where.apply(mask, value, t)
@@ -547,8 +553,8 @@ def where(condition, input=None, other=None):  # noqa: A002
         if not isinstance(x, (Tensor, numbers.Number)) or isinstance(x, complex):
             raise TypeError(f"where: expected Tensors or numbers, got {type(x).__name__}")
     dt = _where_dtype(input, other)
-    a = ew._cast(input, dt) if isinstance(input, Tensor) else ew.scalar_tensor(input, dt)
-    b = ew._cast(other, dt) if isinstance(other, Tensor) else ew.scalar_tensor(other, dt)
+    a = ew._cast(input, dt) if isinstance(input, Tensor) else ew.scalar_tensor(input, dt, "where", operand=True)
+    b = ew._cast(other, dt) if isinstance(other, Tensor) else ew.scalar_tensor(other, dt, "where", operand=True)
     return _Where.apply(cond, a, b)
 
 

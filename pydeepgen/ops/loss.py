@@ -12,6 +12,7 @@ import warnings
 
 from .. import _C
 from .. import _dtype as D
+from .._args import int_arg, real_arg
 from .._tensor import Tensor
 from ..autograd.function import Function
 from . import shape as S
@@ -250,6 +251,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     red = _reduction(reduction, name)
     _tensor_arg(input, name, "input")
     _tensor_arg(target, name, "target")
+    label_smoothing = real_arg(name, "label_smoothing", label_smoothing)
+    ignore_index = int_arg(name, "ignore_index", ignore_index, minimum=-(1 << 63))
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     prob = target._dtype.is_floating_point
@@ -262,7 +265,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if t._dtype is not x._dtype:
             t = t.to(x._dtype)
         return _CrossEntropyProb.apply(x, t, w, (N, C, Dd), float(label_smoothing), red, none_shape)
-    return _CrossEntropy.apply(x, t, w, (N, C, Dd), int(ignore_index), float(label_smoothing), red,
+    return _CrossEntropy.apply(x, t, w, (N, C, Dd), ignore_index, label_smoothing, red,
                                none_shape)
 
 
@@ -299,4 +302,5 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise TypeError(f"{name}: expected int64 class indices as target, got {target._dtype.name}")
     N, C, Dd, x, t, none_shape = _class_layout(input, target, name, False)
     w = _class_weight(weight, C, x, name)
-    return _Nll.apply(x, t, w, (N, C, Dd), int(ignore_index), red, none_shape)
+    ignore_index = int_arg(name, "ignore_index", ignore_index, minimum=-(1 << 63))
+    return _Nll.apply(x, t, w, (N, C, Dd), ignore_index, red, none_shape)

@@ -4,6 +4,7 @@ axis of an (O, R, I) block; this file maps any set of dims onto that block."""
 
 import collections
 import math
+import numbers
 
 from .. import _C
 from .. import _dtype as D
@@ -22,6 +23,8 @@ def _dims(t, dim, op):
     if dim is None:
         return tuple(range(t.ndim))
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    if not dims:  # dim=() or [] reduces over every dim, as in PyTorch
+        return tuple(range(t.ndim))
     out = sorted({_wrap_dim(d, t.ndim, op) for d in dims})
     if len(out) != len(dims):
         raise ValueError(f"{op}: dim {tuple(dims)} appears multiple times in the list of dims")
@@ -79,14 +82,14 @@ class _Reduce(Function):
         return dx, None, None, None, None
 
 
-def _reduce(t, op, dim, keepdim, correction=0):
+def _reduce(t, op, dim, keepdim, correction=0, name=None):
     if (dim is None and not keepdim and type(t) is Tensor and t._dtype.is_floating_point
             and not (t._requires_grad and _state.enabled) and t.is_contiguous()):
         # fast path: whole-tensor reduction of a contiguous float tensor, no graph
         out = Tensor._empty((), t._dtype)
         _C.reduce_forward(op, out._buf, t._kbuf(), 1, t.numel(), 1, correction)
         return out
-    name = _NAMES[op]
+    name = name or _NAMES[op]
     if not isinstance(t, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(t).__name__}")
     dims = _dims(t, dim, name)
@@ -123,26 +126,44 @@ def logsumexp(t, dim, keepdim=False):
     return _reduce(t, LOGSUMEXP, dim, keepdim)
 
 
-def _correction(unbiased, correction):
+def _correction(op, unbiased, correction):
     if correction is not None:
-        return int(correction)
+        if isinstance(correction, bool) or not isinstance(correction, numbers.Real):
+            raise TypeError(f"{op}: correction must be a real number, got {type(correction).__name__} "
+                            f"({correction!r})")
+        return float(correction)  # a float (even NaN: the result is NaN) as in PyTorch
     return 1 if unbiased in (None, True) else 0
 
 
 def var(t, dim=None, unbiased=None, keepdim=False, correction=None):
-    return _reduce(t, VAR, dim, keepdim, _correction(unbiased, correction))
+    return _reduce(t, VAR, dim, keepdim, _correction("var", unbiased, correction))
 
 
 def std(t, dim=None, unbiased=None, keepdim=False, correction=None):
-    return _reduce(t, STD, dim, keepdim, _correction(unbiased, correction))
+    return _reduce(t, STD, dim, keepdim, _correction("std", unbiased, correction))
+
+
+def _extreme(t, op, dim, keepdim):
+    """amax/amin: no identity exists, so reducing over a zero-size dim is an error."""
+    name = "amax" if op == MAX else "amin"
+    if isinstance(t, Tensor) and t.numel() == 0:
+        dims = _dims(t, dim, name)
+        if dim is None:
+            raise IndexError(f"{name}(): expected reduction dim to be specified for input.numel() == 0 "
+                             f"(shape {t._shape})")
+        for d in dims:
+            if t._shape[d] == 0:
+                raise IndexError(f"{name}(): expected reduction dim {d} to have non-zero size, "
+                                 f"shape {t._shape}")
+    return _reduce(t, op, dim, keepdim, name=name)
 
 
 def amax(t, dim=None, keepdim=False):
-    return _reduce(t, MAX, dim if dim != () else None, keepdim)
+    return _extreme(t, MAX, dim, keepdim)
 
 
 def amin(t, dim=None, keepdim=False):
-    return _reduce(t, MIN, dim if dim != () else None, keepdim)
+    return _extreme(t, MIN, dim, keepdim)
 
 
 def _arg(t, op, dim, keepdim):
@@ -254,4 +275,6 @@ def any(t, dim=None, keepdim=False):  # noqa: A001
 def count_nonzero(t, dim=None):
     from . import elementwise as ew
 
-    return sum(ew.ne(t, 0).to(D.int64), dim)
+    if not isinstance(t, Tensor):
+        raise TypeError(f"count_nonzero: expected a Tensor, got {type(t).__name__}")
+    return _reduce(ew.ne(t, 0).to(D.int64), SUM, dim, False, name="count_nonzero")

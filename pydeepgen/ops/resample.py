@@ -5,7 +5,8 @@ import math
 import numbers
 
 from .. import _C
-from .._tensor import Tensor
+from .._args import int_arg, real_arg
+from .._tensor import Tensor, _size_tuple
 from ..autograd.function import Function
 from .conv import _check_tensor
 
@@ -46,17 +47,19 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError(f"{op}: give exactly one of size and scale_factor")
     H, W = input.shape[2], input.shape[3]
     if size is not None:
-        oh, ow = (size, size) if isinstance(size, numbers.Integral) else tuple(size)
-        oh, ow = int(oh), int(ow)
+        oh, ow = tuple(size) if isinstance(size, (tuple, list)) else (size, size)
+        oh, ow = int_arg(op, "size", oh), int_arg(op, "size", ow)
         if oh < 1 or ow < 1:
             raise ValueError(f"{op}: size must be positive, got {(oh, ow)}")
         scales = (H / oh, W / ow)
     else:
         fh, fw = ((scale_factor, scale_factor) if isinstance(scale_factor, numbers.Real)
                   else tuple(scale_factor))
-        if fh <= 0 or fw <= 0:
-            raise ValueError(f"{op}: scale_factor must be positive, got {(fh, fw)}")
+        fh, fw = real_arg(op, "scale_factor", fh), real_arg(op, "scale_factor", fw)
+        if not (0 < fh < math.inf and 0 < fw < math.inf):
+            raise ValueError(f"{op}: scale_factor must be positive and finite, got {(fh, fw)}")
         oh, ow = int(math.floor(H * fh)), int(math.floor(W * fw))
+        _size_tuple(op, (input.shape[0], input.shape[1], oh, ow))
         if oh < 1 or ow < 1:
             raise ValueError(f"{op}: scale_factor {(fh, fw)} gives an empty output from {(H, W)}")
         scales = (H / oh, W / ow) if recompute_scale_factor else (1.0 / fh, 1.0 / fw)

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _C
 from .. import _dtype as D
+from .._args import int_arg
 from .._tensor import Tensor, _size_tuple, _wrap_dim, contiguous_strides
 from ..autograd.function import Function
 from . import elementwise as ew
@@ -328,8 +329,7 @@ def fill_(self, value):
     if isinstance(value, Tensor):
         value = value.item()
     ew.check_inplace(self, "fill_", constant=True)
-    if self.numel():
-        _C.fill_strided(self._buf, list(self._shape), list(self._strides), self._offset, float(value))
+    ew.fill_strided(self, value, "fill_")
     self._buf.bump_version()
     return self
 
@@ -381,10 +381,11 @@ def cat(tensors, dim=0):
     if ref.ndim == 0:
         raise ValueError("cat: zero-dimensional tensors cannot be concatenated")
     d = _wrap_dim(dim, ref.ndim, "cat")
-    dtype = ref._dtype
     for t in nonempty[1:]:
         if t.ndim != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(t._shape, ref._shape)) if i != d):
             raise ValueError(f"cat: sizes of tensors must match except in dimension {d}; got shapes {[tuple(x._shape) for x in nonempty]}")
+    dtype = tensors[0]._dtype
+    for t in tensors[1:]:  # the skipped empties still take part in type promotion
         dtype = D.promote_types(dtype, t._dtype)
     nonempty = [ew._cast(t, dtype) for t in nonempty]
     return _Cat.apply(d, dtype, *nonempty)
@@ -416,6 +417,10 @@ def vstack(tensors):
 
 def narrow(t, dim, start, length):
     d = _wrap_dim(dim, t.ndim, "narrow")
+    if isinstance(start, Tensor) and start.numel() == 1 and start._dtype.category == 1:
+        start = int(start.item())
+    start = int_arg("narrow()", "start", start, minimum=-(1 << 63))
+    length = int_arg("narrow()", "length", length)
     if start < 0:
         start += t._shape[d]
     if start < 0 or length < 0 or start + length > t._shape[d]:
@@ -427,13 +432,13 @@ def narrow(t, dim, start, length):
 def split(t, split_size_or_sections, dim=0):
     d = _wrap_dim(dim, t.ndim, "split")
     n = t._shape[d]
-    if isinstance(split_size_or_sections, int):
-        s = split_size_or_sections
-        if s <= 0:
+    if not isinstance(split_size_or_sections, (tuple, list)):
+        s = int_arg("split()", "split_size", split_size_or_sections)
+        if s <= 0 and n:
             raise ValueError(f"split: split_size must be positive, got {s}")
-        sizes = [min(s, n - i) for i in range(0, n, s)] or [0]
+        sizes = [min(s, n - i) for i in range(0, n, s)] if n else [0]
     else:
-        sizes = list(split_size_or_sections)
+        sizes = [int_arg("split()", "split_sizes", v) for v in split_size_or_sections]
         if sum(sizes) != n:
             raise ValueError(f"split: sections {sizes} don't sum to dimension {d} of size {n}")
     out, off = [], 0
@@ -444,12 +449,13 @@ def split(t, split_size_or_sections, dim=0):
 
 
 def chunk(t, chunks, dim=0):
+    chunks = int_arg("chunk()", "chunks", chunks)
     if chunks <= 0:
         raise ValueError(f"chunk: number of chunks must be positive, got {chunks}")
     d = _wrap_dim(dim, t.ndim, "chunk")
     n = t._shape[d]
     size = -(-n // chunks) if n else 0
-    return split(t, size, d) if size else tuple(narrow(t, d, 0, 0) for _ in range(1))
+    return split(t, size, d) if size else tuple(narrow(t, d, 0, 0) for _ in range(chunks))
 
 
 def unbind(t, dim=0):
@@ -459,7 +465,13 @@ def unbind(t, dim=0):
 
 def select(t, dim, index):
     d = _wrap_dim(dim, t.ndim, "select")
-    return getitem(t, (slice(None),) * d + (index,))
+    if t.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor")
+    i = int_arg("select()", "index", index, minimum=-(1 << 63))
+    n = t._shape[d]
+    if not -n <= i < n:
+        raise IndexError(f"select(): index {i} out of range for tensor of size {tuple(t._shape)} at dimension {d}")
+    return getitem(t, (slice(None),) * d + (i,))
 
 
 # -- basic indexing ----------------------------------------------------------------------------

@@ -5,8 +5,7 @@ import math
 
 from ...autograd import no_grad
 from ...ops import conv as F
-from ...ops.creation import empty
-from ..parameter import Parameter
+from ..parameter import empty_parameter
 from ..._args import int_arg, int_pair
 from .module import Module
 
@@ -40,9 +39,8 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups, kh, kw)
         else:
             shape = (out_channels, in_channels // groups, kh, kw)
-        kwargs = {} if dtype is None else {"dtype": dtype}
-        self.weight = Parameter(empty(*shape, **kwargs))
-        self.bias = Parameter(empty(out_channels, **kwargs)) if bias else None
+        self.weight = empty_parameter(name, *shape, dtype=dtype)
+        self.bias = empty_parameter(name, out_channels, dtype=dtype) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self):

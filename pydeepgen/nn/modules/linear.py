@@ -5,17 +5,11 @@ import math
 from ... import ops  # noqa: F401  (keeps the package import order explicit)
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import empty_parameter
 from .module import Module
 from ..._args import int_arg
 
 __all__ = ["Identity", "Linear", "Bilinear"]
-
-
-def _empty(*shape, dtype=None):
-    from ...ops.creation import empty
-
-    return empty(*shape, dtype=dtype)
 
 
 class Identity(Module):
@@ -39,9 +33,9 @@ class Linear(Module):
         super().__init__()
         self.in_features = int_arg("Linear", "in_features", in_features)
         self.out_features = int_arg("Linear", "out_features", out_features)
-        self.weight = Parameter(_empty(self.out_features, self.in_features, dtype=dtype))
+        self.weight = empty_parameter("Linear", self.out_features, self.in_features, dtype=dtype)
         if bias:
-            self.bias = Parameter(_empty(self.out_features, dtype=dtype))
+            self.bias = empty_parameter(type(self).__name__, self.out_features, dtype=dtype)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -73,10 +67,10 @@ class Bilinear(Module):
         self.in1_features = int_arg("Bilinear", "in1_features", in1_features)
         self.in2_features = int_arg("Bilinear", "in2_features", in2_features)
         self.out_features = int_arg("Bilinear", "out_features", out_features)
-        self.weight = Parameter(_empty(self.out_features, self.in1_features, self.in2_features,
-                                       dtype=dtype))
+        self.weight = empty_parameter("Bilinear", self.out_features, self.in1_features, self.in2_features,
+                                       dtype=dtype)
         if bias:
-            self.bias = Parameter(_empty(self.out_features, dtype=dtype))
+            self.bias = empty_parameter(type(self).__name__, self.out_features, dtype=dtype)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -13,8 +13,7 @@ import warnings
 from ... import _dtype as D
 from ...autograd import no_grad
 from ...ops import rnn as R
-from ...ops.creation import empty
-from ..parameter import Parameter
+from ..parameter import empty_parameter
 from .module import Module
 from ..._args import int_arg
 
@@ -65,7 +64,7 @@ class RNNBase(Module):
                     shapes += [("bias_ih" + sfx, (gates * hidden_size,)),
                                ("bias_hh" + sfx, (gates * hidden_size,))]
                 for pname, shape in shapes:
-                    setattr(self, pname, Parameter(empty(*shape, dtype=dtype)))
+                    setattr(self, pname, empty_parameter(type(self).__name__, *shape, dtype=dtype))
                     names.append(pname)
         self._flat_weights_names = names
         self.reset_parameters()
@@ -173,11 +172,11 @@ class RNNCellBase(Module):
         self.bias = bias
         gates = R._GATES[mode]
         dtype = D.as_dtype(dtype) if dtype is not None else D.float32
-        self.weight_ih = Parameter(empty(gates * hidden_size, input_size, dtype=dtype))
-        self.weight_hh = Parameter(empty(gates * hidden_size, hidden_size, dtype=dtype))
+        self.weight_ih = empty_parameter(type(self).__name__, gates * hidden_size, input_size, dtype=dtype)
+        self.weight_hh = empty_parameter(type(self).__name__, gates * hidden_size, hidden_size, dtype=dtype)
         if bias:
-            self.bias_ih = Parameter(empty(gates * hidden_size, dtype=dtype))
-            self.bias_hh = Parameter(empty(gates * hidden_size, dtype=dtype))
+            self.bias_ih = empty_parameter(type(self).__name__, gates * hidden_size, dtype=dtype)
+            self.bias_hh = empty_parameter(type(self).__name__, gates * hidden_size, dtype=dtype)
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)

@@ -2,8 +2,7 @@
 
 from ...autograd import no_grad
 from ...ops import embedding as F
-from ...ops.creation import empty
-from ..parameter import Parameter
+from ..parameter import Parameter, empty_parameter
 from .module import Module
 from ..._args import int_arg
 
@@ -29,9 +28,8 @@ class Embedding(Module):
                 padding_idx += num_embeddings
         self.num_embeddings, self.embedding_dim, self.padding_idx = (
             num_embeddings, embedding_dim, padding_idx)
-        kw = {} if dtype is None else {"dtype": dtype}
         if _weight is None:
-            self.weight = Parameter(empty(num_embeddings, embedding_dim, **kw))
+            self.weight = empty_parameter("Embedding", num_embeddings, embedding_dim, dtype=dtype)
             self.reset_parameters()
         else:
             self.weight = Parameter(_weight)
