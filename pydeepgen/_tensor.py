@@ -302,6 +302,22 @@ class Tensor:
         hooks.append(entry)
         return _HookHandle(hooks, entry)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(self)`` after this leaf's ``.grad`` has been updated by a backward
+        pass. Returns a handle whose ``remove()`` unregisters the hook."""
+        from .autograd.engine import PostAccumulateHook
+
+        if not callable(hook):
+            raise TypeError(f"register_post_accumulate_grad_hook: expected a callable, got {type(hook).__name__}")
+        if not self._requires_grad or self._grad_fn is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: only leaf tensors that require grad "
+                               "accumulate a .grad")
+        if self._hooks is None:
+            self._hooks = []
+        entry = PostAccumulateHook(hook)
+        self._hooks.append(entry)
+        return _HookHandle(self._hooks, entry)
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         from .autograd.engine import run_backward
 

@@ -219,3 +219,48 @@ def test_grad_through_views_and_indexing():
     g[0] += 2
     g[3] += 1
     np.testing.assert_array_equal(x.grad.numpy(), g)
+
+
+def test_autograd_grad_leaves_every_dot_grad_untouched():
+    # torch.autograd.grad returns gradients; it must not accumulate into other leaves
+    # (an R1 penalty's grad w.r.t. the input would otherwise pollute D's .grad)
+    x = pdg.tensor(np.random.default_rng(5).standard_normal(3), requires_grad=True)
+    w = pdg.tensor(np.random.default_rng(6).standard_normal(3), requires_grad=True)
+    w.grad = pdg.ones(3, dtype=pdg.float64)
+    (gx,) = pdg.autograd.grad((x * w).sum(), x)
+    np.testing.assert_allclose(gx.numpy(), w.detach().numpy(), rtol=1e-6)
+    assert x.grad is None and w.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_autograd_grad_of_a_non_leaf_and_unused_inputs():
+    a = pdg.tensor(np.random.default_rng(7).standard_normal(4), requires_grad=True)
+    h = a * 2.0
+    (gh,) = pdg.autograd.grad((h * h).sum(), h)
+    np.testing.assert_allclose(gh.numpy(), 2 * h.detach().numpy(), rtol=1e-6)
+    assert a.grad is None
+    b = pdg.randn(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="not have been used"):
+        pdg.autograd.grad((a * 1.0).sum(), [a, b])
+    ga, gb = pdg.autograd.grad((a * 3.0).sum(), [a, b], allow_unused=True)
+    assert gb is None and ga.tolist() == [3.0] * 4
+
+
+def test_post_accumulate_grad_hook_and_queue_callback():
+    from pydeepgen.autograd import engine
+
+    w = pdg.randn(3, requires_grad=True)
+    seen, order = [], []
+    h = w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
+    w2 = pdg.randn(3, requires_grad=True)
+    w2.register_post_accumulate_grad_hook(lambda t: engine.queue_callback(lambda: order.append("end")))
+    (w * 2.0 + w2).sum().backward()
+    assert seen == [[2.0, 2.0, 2.0]] and order == ["end"]
+    (w * 1.0).sum().backward()
+    assert seen[-1] == [3.0, 3.0, 3.0]  # after accumulation
+    h.remove()
+    (w * 1.0).sum().backward()
+    assert len(seen) == 2
+    with pytest.raises(RuntimeError, match="no backward pass is running"):
+        engine.queue_callback(lambda: None)
+    with pytest.raises(RuntimeError, match="only leaf tensors"):
+        (w * 2.0).register_post_accumulate_grad_hook(lambda t: None)

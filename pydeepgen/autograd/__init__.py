@@ -17,22 +17,24 @@ def backward(tensors, grad_tensors=None, retain_graph=False, create_graph=False)
     run_backward(list(tensors), list(grad_tensors), retain_graph, create_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=False, create_graph=False,
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          allow_unused=False):
-    """Gradients of ``outputs`` w.r.t. ``inputs``, returned instead of accumulated."""
-    if not isinstance(inputs, (list, tuple)):
-        inputs = [inputs]
-    saved = [t.grad for t in inputs]
-    for t in inputs:
-        t.grad = None
-    try:
-        backward(outputs, grad_outputs, retain_graph=retain_graph, create_graph=create_graph)
-        res = tuple(t.grad for t in inputs)
-    finally:
-        for t, g in zip(inputs, saved):
-            t.grad = g
+    """Gradients of ``outputs`` w.r.t. ``inputs`` (leaves or not), returned; no ``.grad``
+    of any tensor is touched (as torch.autograd.grad)."""
+    from .engine import run_backward
+
+    single = not isinstance(inputs, (list, tuple))
+    inputs = [inputs] if single else list(inputs)
+    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    retain = create_graph if retain_graph is None else retain_graph
+    res = run_backward(outputs, list(grad_outputs), bool(retain), create_graph, inputs=inputs)
     if not allow_unused and any(r is None for r in res):
-        raise RuntimeError("grad(): one of the inputs was not used in the graph (allow_unused=True)")
+        raise RuntimeError("grad(): one of the differentiated Tensors appears to not have been used "
+                           "in the graph; set allow_unused=True if this is the desired behavior")
     return res
 
 

@@ -37,8 +37,10 @@ def _accumulate_leaf(leaf, g):
         g = g.reshape(leaf.shape) if g.numel() == leaf.numel() else g.expand(leaf.shape)
     if g.dtype is not leaf.dtype:
         g = g.to(leaf.dtype)
-    for hook in leaf._hooks or ():
-        g = apply_hook(hook, g)
+    hooks = leaf._hooks
+    for hook in hooks or ():
+        if type(hook) is not PostAccumulateHook:
+            g = apply_hook(hook, g)
     if leaf.grad is None:
         # Store a tensor nobody else holds: gradients passed straight through (add,
         # views) may also be another leaf's gradient.
@@ -52,6 +54,31 @@ def _accumulate_leaf(leaf, g):
         with grad_mode.no_grad():
             leaf.grad.add_(g)
     assert isinstance(leaf.grad, Tensor)
+    for hook in hooks or ():
+        if type(hook) is PostAccumulateHook:
+            hook.fn(leaf)
+
+
+class PostAccumulateHook:
+    """A leaf's hook that runs after its ``.grad`` is updated (``hook(tensor)``): the moment
+    DistributedDataParallel can start reducing a gradient."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
+_callbacks = []   # run once at the end of the current backward pass
+_depth = [0]      # nesting of run_backward (a hook may call backward itself)
+
+
+def queue_callback(fn):
+    """Run ``fn()`` when the backward pass in progress finishes (PyTorch's
+    ``Variable._execution_engine.queue_callback``); only valid inside a backward."""
+    if not _depth[0]:
+        raise RuntimeError("queue_callback: no backward pass is running")
+    _callbacks.append(fn)
 
 
 def apply_hook(hook, g):
@@ -82,6 +109,60 @@ def _add_grads(a, b):
 
 
 def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, inputs=None):
+    """Backpropagate from ``tensors``. Without ``inputs``, every leaf accumulates its
+    gradient in ``.grad``; with ``inputs`` (autograd.grad), nothing is accumulated and the
+    gradients of those tensors (leaves or not) are returned, None where unused."""
+    capture = None if inputs is None else _Capture(inputs)
+    _depth[0] += 1
+    try:
+        _run_backward(tensors, grad_tensors, retain_graph, create_graph, capture)
+    except BaseException:
+        if _depth[0] == 1:
+            _callbacks.clear()
+        raise
+    finally:
+        _depth[0] -= 1
+    if not _depth[0]:
+        while _callbacks:
+            _callbacks.pop(0)()
+    return None if capture is None else capture.result()
+
+
+class _Capture:
+    """autograd.grad's targets: leaves by identity, non-leaves by (node, output slot)."""
+
+    def __init__(self, inputs):
+        self.inputs = list(inputs)
+        self.grads = [None] * len(self.inputs)
+        self.leaf = {}
+        self.slot = {}
+        for i, t in enumerate(self.inputs):
+            if not t._requires_grad:
+                raise RuntimeError(f"grad(): input {i} does not require grad")
+            if t._grad_fn is None:
+                self.leaf.setdefault(id(t), []).append(i)
+            else:
+                self.slot.setdefault((id(t._grad_fn), t._output_nr), []).append(i)
+
+    def add(self, indices, g):
+        for i in indices:
+            self.grads[i] = g if self.grads[i] is None else self.grads[i] + g
+
+    def leaf_grad(self, leaf, g):
+        indices = self.leaf.get(id(leaf))
+        if indices is not None:
+            if g.shape != leaf.shape:
+                g = g.reshape(leaf.shape) if g.numel() == leaf.numel() else g.expand(leaf.shape)
+            for hook in leaf._hooks or ():
+                if type(hook) is not PostAccumulateHook:
+                    g = apply_hook(hook, g)
+            self.add(indices, g)
+
+    def result(self):
+        return tuple(self.grads)
+
+
+def _run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None):
     from .._tensor import Tensor
     from ..ops import creation
 
@@ -107,7 +188,10 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                 f"{tuple(t.shape)}"
             )
         if t._grad_fn is None:  # a leaf
-            _accumulate_leaf(t, g)
+            if capture is None:
+                _accumulate_leaf(t, g)
+            else:
+                capture.leaf_grad(t, g)
             continue
         node = t._grad_fn
         if node not in root_grads:
@@ -137,7 +221,12 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                 for nr, hook in node._grad_hooks:
                     if grads[nr] is not None:
                         grads[nr] = apply_hook(hook, grads[nr])
-            if node._retained:
+            if capture is not None and capture.slot:
+                for nr, g in enumerate(grads):
+                    indices = capture.slot.get((id(node), nr))
+                    if indices is not None and g is not None:
+                        capture.add(indices, g)
+            if node._retained and capture is None:
                 for ref, nr in node._retained:
                     t = ref()
                     if t is not None and grads[nr] is not None:
@@ -164,7 +253,10 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                     continue
                 child, target = e
                 if child is None:
-                    _accumulate_leaf(target, g)
+                    if capture is None:
+                        _accumulate_leaf(target, g)
+                    else:
+                        capture.leaf_grad(target, g)
                     continue
                 slot = pending.get(child)
                 if slot is None:
