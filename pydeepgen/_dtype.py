@@ -61,14 +61,16 @@ def from_numpy_dtype(np_dtype):
     return None
 
 
-def as_dtype(x):
-    """Accepts a pdg dtype, a NumPy dtype/type, or a name such as 'float32'."""
+def as_dtype(x, op=None):
+    """Accepts a pdg dtype, a NumPy dtype/type, or a name such as 'float32'; ``op`` names
+    the caller in the error."""
     if isinstance(x, dtype):
         return x
+    who = f"{op}: " if op else ""
     if isinstance(x, str):
         if x in _BY_NAME:
             return _BY_NAME[x]
-        raise TypeError(f"unknown dtype {x!r} (supported: float32, float64, int64, uint8, bool)")
+        raise TypeError(f"{who}unknown dtype {x!r} (supported: float32, float64, int64, uint8, bool)")
     if x is bool:
         return bool_
     if x is int:
@@ -80,7 +82,7 @@ def as_dtype(x):
     except TypeError:
         d = None
     if d is None:
-        raise TypeError(f"unsupported dtype {x!r} (supported: float32, float64, int64, uint8, bool)")
+        raise TypeError(f"{who}unsupported dtype {x!r} (supported: float32, float64, int64, uint8, bool)")
     return d
 
 

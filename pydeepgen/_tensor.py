@@ -150,10 +150,14 @@ class Tensor:
         n = math.prod(self._shape)
         if self._offset == 0 and buf.numel == n:
             return buf
+        if n == 0:  # an empty view may sit past the end of its (empty) storage
+            return _C.empty(0, self._dtype.code)
         return buf.slice(self._offset, n)
 
     def is_contiguous(self):
         shape, strides = self._shape, self._strides
+        if 0 in shape:  # no elements: any strides describe the same (empty) layout, as in PyTorch
+            return True
         expected = 1
         for i in range(len(shape) - 1, -1, -1):
             n = shape[i]
@@ -232,6 +236,9 @@ class Tensor:
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"requires_grad_(): requires_grad must be a bool, got "
+                            f"{type(requires_grad).__name__} ({requires_grad!r})")
         if self._grad_fn is not None:
             if not requires_grad:
                 raise RuntimeError(

@@ -9,9 +9,13 @@
   the safetensors metadata (key ``pydeepgen.structure``) in which each tensor is replaced
   by ``{"__tensor__": key}``. Nothing is ever pickled.
 * Metadata: ``pydeepgen.version``, ``pydeepgen.order`` (a flat dict's key order),
-  ``pydeepgen.sha256`` (a digest of every tensor's bytes,
-  checked on load, so flipped bytes are caught, not just truncation) and the caller's
-  own ``metadata={str: str}``.
+  ``pydeepgen.sha256`` (a digest of every tensor's name, dtype, shape and bytes),
+  ``pydeepgen.header_sha256`` (a digest of that digest and of every other metadata entry:
+  the structure record, the order, the caller's own ``metadata={str: str}``) and
+  ``pydeepgen.integrity`` ("2": the file has the header digest). Both digests are checked on
+  load, so a flipped bit anywhere (tensor bytes, a stored step count or string, a metadata
+  key) is an error, not silently different data. Files from before the header digest (no
+  ``pydeepgen.integrity``) still load, with only the tensor digest checked.
 * Writes are atomic: the bytes go to a temporary file ``.<name>.<pid>.<random>.tmp`` in the
   same directory, which is flushed, fsync'ed and renamed over the target (``os.replace``),
   then the directory is fsync'ed. An interrupted save leaves the previous file untouched.
@@ -44,7 +48,9 @@ _STRUCT = "pydeepgen.structure"
 _VERSION = "pydeepgen.version"
 _DIGEST = "pydeepgen.sha256"
 _ORDER = "pydeepgen.order"
-_RESERVED = (_STRUCT, _VERSION, _DIGEST, _ORDER, "format")
+_HEADER_DIGEST = "pydeepgen.header_sha256"
+_INTEGRITY = "pydeepgen.integrity"
+_RESERVED = (_STRUCT, _VERSION, _DIGEST, _ORDER, _HEADER_DIGEST, _INTEGRITY, "format")
 
 
 class CheckpointError(ValueError):
@@ -72,6 +78,12 @@ def _digest(arrays):
         h.update(str(a.dtype).encode() + str(a.shape).encode())
         h.update(memoryview(a).cast("B") if a.size else b"")
     return h.hexdigest()
+
+
+def _header_digest(meta):
+    """sha256 of every metadata entry but the header digest itself (canonical JSON)."""
+    rest = {k: v for k, v in meta.items() if k != _HEADER_DIGEST}
+    return hashlib.sha256(json.dumps(rest, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def _flatten(obj, arrays, path):
@@ -204,6 +216,10 @@ def _locked_temp(directory, name):
 def _atomic_write(path, data):
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise FileNotFoundError(f"save: cannot write {path}: the directory {directory} does not exist")
+    if path.is_dir():
+        raise IsADirectoryError(f"save: cannot write {path}: it is a directory")
     _remove_stale_temps(directory, path.name)
     fd, tmp = _locked_temp(directory, path.name)
     f = os.fdopen(fd, "wb")
@@ -248,18 +264,24 @@ def save(obj, path, metadata=None):
         if k in _RESERVED:
             raise ValueError(f"save: metadata key {k!r} is reserved by pydeepgen")
         meta[k] = v
-    _atomic_write(path, st_save(dict(arrays), metadata=meta))
+    meta[_INTEGRITY] = "2"
+    meta[_HEADER_DIGEST] = _header_digest(meta)
+    _atomic_write(_path_arg("save", path), st_save(dict(arrays), metadata=meta))
 
 
 def _read(path):
     from safetensors import SafetensorError
     from safetensors.numpy import load as st_load
 
-    path = Path(path)
+    path = _path_arg("load", path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise FileNotFoundError(f"load: checkpoint {path} does not exist") from None
+    except IsADirectoryError:
+        raise IsADirectoryError(f"load: {path} is a directory, not a checkpoint file") from None
+    except PermissionError:
+        raise PermissionError(f"load: no permission to read {path}") from None
     if len(raw) < 8:
         raise CheckpointError(f"load: {path} is truncated ({len(raw)} bytes): not a complete "
                               "safetensors checkpoint")
@@ -277,7 +299,28 @@ def _read(path):
         raise CheckpointError(f"load: {path} is not a valid safetensors checkpoint "
                               f"(truncated or corrupt): {e}") from None
     meta = header.get("__metadata__", {}) or {}
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"load: {path} is corrupt: its metadata is not a mapping")
+    _check_header(path, meta)
     return path, arrays, meta
+
+
+def _check_header(path, meta):
+    marked, digest = meta.get(_INTEGRITY), meta.get(_HEADER_DIGEST)
+    if marked is None and digest is None:
+        if any(k.startswith("pydeepgen.") for k in meta) and _DIGEST not in meta:
+            raise CheckpointError(f"load: {path} is corrupt: a pydeepgen checkpoint without its "
+                                  "checksum")
+        return  # a file of an older pydeepgen, or any other safetensors file
+    if marked != "2" or digest is None or digest != _header_digest(meta):
+        raise CheckpointError(f"load: {path} is corrupt: its header (the structure record or the "
+                              "metadata) does not match the checksum written with it")
+
+
+def _path_arg(op, path):
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{op}: path must be a str or os.PathLike, got {type(path).__name__} ({path!r})")
+    return Path(path)
 
 
 def load_metadata(path):

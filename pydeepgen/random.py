@@ -16,11 +16,13 @@ class Generator:
         self._c = _c if _c is not None else _C.Generator()
 
     def manual_seed(self, seed):
-        seed = int(seed)
-        if seed < 0:
+        from ._args import int_arg
+
+        seed = int_arg("manual_seed()", "seed", seed, minimum=-(1 << 63))
+        if seed < 0:  # as PyTorch: a negative seed is read as its 64-bit two's complement
             seed += 1 << 64
         if not 0 <= seed < (1 << 64):
-            raise ValueError(f"manual_seed(): seed must fit in 64 bits, got {seed}")
+            raise ValueError(f"manual_seed(): seed must be in [-2**63, 2**64), got {seed}")
         self._c.manual_seed(seed)
         return self
 

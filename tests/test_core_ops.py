@@ -143,12 +143,15 @@ def test_zero_dim_and_scalar_promotion_rules():
     assert (T([True, False]) + 1).dtype is pdg.int64
 
 
-def test_bool_arithmetic_raises():
-    b = T([True, False])
+def test_bool_arithmetic_follows_pytorch():
+    # bool + bool is logical or, bool * bool logical and (PyTorch); subtraction and pow raise
+    b, c = T([True, False, False]), T([True, True, False])
+    assert (b + c).tolist() == [True, True, False] and (b + c).dtype == pdg.bool
+    assert (b * c).tolist() == [True, False, False]
     with pytest.raises(TypeError, match="bool"):
-        b + b
+        b - c
     with pytest.raises(TypeError, match="bool"):
-        b * b
+        b ** c
 
 
 # -- in-place ops -----------------------------------------------------------------------------

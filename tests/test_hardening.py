@@ -355,3 +355,91 @@ def test_chunk_and_split_of_empty_tensors_follow_pytorch():
     assert [t.shape for t in x.chunk(3)] == [(0, 2)] * 3
     assert [t.shape for t in x.split(2)] == [(0, 2)]
     assert [t.shape for t in pdg.randn(4, 6).split(4, 1)] == [(4, 4), (4, 2)]
+
+
+# -- second fuzz round: messages name the op, checkpoint headers, PyTorch semantics ---------
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: pdg.stack([pdg.randn(2), 1.0]), TypeError, "stack: expected a list of Tensors"),
+    (lambda: pdg.hstack([]), ValueError, "hstack: expected a non-empty list"),
+    (lambda: pdg.vstack([]), ValueError, "vstack: expected a non-empty list"),
+    (lambda: pdg.take_along_dim(pdg.randn(3), pdg.tensor([5]), 0), IndexError, "take_along_dim: index 5"),
+    (lambda: pdg.randn(2, 3).index_select(0, pdg.tensor([0.5])), IndexError, "index_select: tensors used as"),
+    (lambda: pdg.randn(2, 3).__setitem__(0, "a"), TypeError, "__setitem__: cannot make a tensor"),
+    (lambda: pdg.zeros(2, 3).copy_("a"), TypeError, "copy_: cannot make a tensor"),
+    (lambda: pdg.all(pdg.randn(2) > 0, -4), IndexError, "all: dimension -4 out of range"),
+    (lambda: pdg.any(pdg.randn(2, 1) > 0, 5), IndexError, "any: dimension 5 out of range"),
+    (lambda: pdg.zeros(2, dtype="complex64"), TypeError, r"zeros\(\): unknown dtype 'complex64'"),
+    (lambda: pdg.zeros_like(pdg.randn(2), dtype="int32"), TypeError, r"zeros_like\(\): unknown dtype"),
+    (lambda: pdg.zeros_like([1.0, 2.0]), TypeError, r"zeros_like\(\): expected a Tensor, got list"),
+    (lambda: pdg.rand_like(np.zeros(2)), TypeError, r"rand_like\(\): expected a Tensor, got ndarray"),
+    (lambda: pdg.randn(2, 3).sum(dtype="a"), TypeError, "sum: unknown dtype 'a'"),
+    (lambda: pdg.randn(2, 3).cumsum(0, dtype="a"), TypeError, "cumsum: unknown dtype 'a'"),
+    (lambda: pdg.mm(pdg.randn(2, 3), pdg.randn(4, 2)), ValueError, r"mm: shapes \(2, 3\) and \(4, 2\) cannot"),
+    (lambda: pdg.bmm(pdg.randn(2, 2, 3), pdg.randn(2, 4, 2)), ValueError, "bmm: shapes"),
+    (lambda: pdg.dot(pdg.randn(3), pdg.randn(3, dtype=pdg.float64)), TypeError, "dot: expected both tensors"),
+    (lambda: pdg.randint(0, 2**70, (2,)), OverflowError, r"randint\(\): high .* does not fit int64"),
+    (lambda: pdg.randint(0.5, 5, (2,)), TypeError, r"randint\(\): low must be an int"),
+    (lambda: pdg.randint(3, 3, (2,)), ValueError, r"randint\(\): expects low < high"),
+    (lambda: pdg.randn(2, 3, dtype=pdg.int64), TypeError, r"randn\(\): random floats need a floating"),
+    (lambda: pdg.rand(2, dtype=pdg.bool), TypeError, r"rand\(\): random floats"),
+    (lambda: pdg.ones(2, dtype=pdg.int64, requires_grad=True), RuntimeError, r"ones\(\): only tensors of floating"),
+    (lambda: pdg.randn(3).requires_grad_("a"), TypeError, r"requires_grad_\(\): requires_grad must be a bool"),
+    (lambda: pdg.manual_seed("a"), TypeError, r"manual_seed\(\): seed must be an int"),
+    (lambda: pdg.Generator().manual_seed(-2**64), ValueError, r"manual_seed\(\): seed must be >="),
+    (lambda: pdg.tensor([True]) - pdg.tensor([False]), TypeError, "sub: subtraction of two bool tensors"),
+])
+def test_bad_calls_name_the_op(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_bool_arithmetic_and_empty_layouts_follow_pytorch():
+    a, b = pdg.tensor([True, False]), pdg.tensor([True, True])
+    assert (a + b).tolist() == [True, True] and (a * b).tolist() == [True, False]
+    assert (a + b).dtype == pdg.bool and pdg.minimum(a, b).tolist() == [True, False]
+    assert (a + 1).tolist() == [2, 1]
+    assert pdg.zeros(3, 0).is_contiguous() and pdg.zeros(0, 4).t().is_contiguous()
+    v = pdg.zeros(0)[1:]  # an offset view into an empty buffer
+    assert (v * 2).shape == (0,) and v.sum().item() == 0.0
+    # all/any(dim=()) reduce over no dim (unlike sum(dim=()), which reduces over all)
+    x = pdg.tensor([[0.0, 2.0], [1.0, 0.0]])
+    assert x.all(dim=()).tolist() == [[False, True], [True, False]]
+    assert x.sum(dim=()).item() == 3.0
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(x.numpy())
+    assert tx.all(dim=()).tolist() == x.all(dim=()).tolist()
+
+
+def test_every_single_bit_flip_of_a_checkpoint_header_is_refused(tmp_path):
+    obj = {"model": {"w": pdg.randn(3, 2), "b": pdg.randn(2)}, "step": 3, "names": ["a", "bc"]}
+    path = tmp_path / "ck.safetensors"
+    pdg.save(obj, path, metadata={"note": "x"})
+    raw = bytearray(path.read_bytes())
+    header_end = 8 + int.from_bytes(raw[:8], "little")
+    bad = tmp_path / "bad.safetensors"
+    accepted = []
+    for byte in range(header_end):
+        for bit in range(8):
+            r = bytearray(raw)
+            r[byte] ^= 1 << bit
+            bad.write_bytes(bytes(r))
+            try:
+                pdg.load(bad)
+            except (ValueError, OSError):
+                continue
+            accepted.append((byte, bit))
+    assert not accepted, f"{len(accepted)} of {8 * header_end} flips loaded: {accepted[:5]}"
+    assert pdg.load(path)["step"] == 3
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda tmp: pdg.load(tmp), IsADirectoryError, "load: .* is a directory"),
+    (lambda tmp: pdg.load(123), TypeError, "load: path must be a str or os.PathLike, got int"),
+    (lambda tmp: pdg.save({"a": pdg.randn(2)}, None), TypeError, "save: path must be"),
+    (lambda tmp: pdg.save({"a": pdg.randn(2)}, tmp / "missing" / "x.pdg"), FileNotFoundError,
+     "save: cannot write .*x.pdg: the directory .*missing does not exist"),
+])
+def test_save_and_load_path_errors(tmp_path, call, exc, match):
+    with pytest.raises(exc, match=match):
+        call(tmp_path)

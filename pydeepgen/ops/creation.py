@@ -22,11 +22,18 @@ def _shape_arg(op, size):
     return shape
 
 
-def _finish(t, requires_grad, device=None):
+def _finish(t, requires_grad, device=None, op=None):
     _check_device(device)
     if requires_grad:
+        if not t._dtype.is_floating_point:
+            raise RuntimeError(f"{op or 'creation'}(): only tensors of floating point dtype can require "
+                               f"gradients, got {t._dtype.name}")
         t.requires_grad_(True)
     return t
+
+
+def _dtype_arg(op, dtype, default=D.float32):
+    return default if dtype is None else D.as_dtype(dtype, op + "()")
 
 
 def from_numpy(a):
@@ -58,16 +65,28 @@ def _to_array(data, op):
     if a.dtype == object:
         raise ValueError(f"{op}(): could not build a tensor from {type(data).__name__}: ragged or mixed data")
     if a.dtype.kind not in "fiub":
-        raise TypeError(f"{op}(): cannot make a tensor from data of type {a.dtype} (expected numbers or bools)")
+        raise TypeError(f"{op}: cannot make a tensor from data of type {a.dtype} (expected numbers or bools)")
     return a
+
+
+def tensor_for(op, data, dtype):
+    """``data`` (a number, nested list or array) as a tensor of ``dtype`` for ``op``
+    (copy_, __setitem__): a string or other non-number is a TypeError naming ``op``."""
+    a = _to_array(data, op)
+    out = Tensor._empty(tuple(a.shape), dtype)
+    if out.numel():
+        if a.dtype.kind == "f" and dtype.category < 2 and not np.all(np.isfinite(a)):
+            raise RuntimeError(f"{op}: cannot convert NaN or infinity to {dtype.name}")
+        out.numpy()[...] = a
+    return out
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (nested lists, scalars, NumPy arrays)."""
     _check_device(device)
-    a = _to_array(data, "tensor")
+    a = _to_array(data, "tensor()")
     if dtype is not None:
-        dt = D.as_dtype(dtype)
+        dt = D.as_dtype(dtype, "tensor()")
     elif isinstance(data, np.ndarray) or isinstance(data, np.generic) or isinstance(data, Tensor):
         dt = D.from_numpy_dtype(a.dtype) or _NP_TO_PDG_COPY[a.dtype.kind]
         if a.dtype.kind == "f" and a.dtype.itemsize < 4:
@@ -94,10 +113,10 @@ def as_tensor(data, dtype=None, device=None):
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
     shape = _shape_arg("empty", size)
-    return _finish(Tensor._empty(shape, D.as_dtype(dtype) if dtype else D.float32), requires_grad, device)
+    return _finish(Tensor._empty(shape, _dtype_arg("empty", dtype)), requires_grad, device, "empty")
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+def full(size, fill_value, dtype=None, device=None, requires_grad=False, _op=None):
     shape = _shape_arg("full", (size,) if isinstance(size, (list, tuple)) else (size,))
     if dtype is None:
         if isinstance(fill_value, bool):
@@ -106,41 +125,47 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
             dtype = D.int64
         else:
             dtype = D.float32
-    dt = D.as_dtype(dtype)
+    dt = D.as_dtype(dtype, (_op or "full") + "()")
     value = D.check_scalar("full()", fill_value, dt)
     t = Tensor._empty(shape, dt, "full")
     fill_strided(t, value, "full()")
-    return _finish(t, requires_grad, device)
+    return _finish(t, requires_grad, device, _op or "full")
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
     shape = _shape_arg("zeros", size)
-    return full(shape, 0, dtype=dtype or D.float32, device=device, requires_grad=requires_grad)
+    return full(shape, 0, dtype=dtype or D.float32, device=device, requires_grad=requires_grad, _op="zeros")
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
     shape = _shape_arg("ones", size)
-    return full(shape, 1, dtype=dtype or D.float32, device=device, requires_grad=requires_grad)
+    return full(shape, 1, dtype=dtype or D.float32, device=device, requires_grad=requires_grad, _op="ones")
 
 
-def _like_dtype(t, dtype):
-    return D.as_dtype(dtype) if dtype is not None else t.dtype
+def _like_dtype(t, dtype, op="like"):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{op}(): expected a Tensor, got {type(t).__name__}")
+    return D.as_dtype(dtype, op + "()") if dtype is not None else t.dtype
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
-    return full(t.shape, 0, dtype=_like_dtype(t, dtype), requires_grad=requires_grad)
+    dt = _like_dtype(t, dtype, "zeros_like")
+    return full(t.shape, 0, dtype=dt, device=device, requires_grad=requires_grad, _op="zeros_like")
 
 
 def ones_like(t, dtype=None, device=None, requires_grad=False):
-    return full(t.shape, 1, dtype=_like_dtype(t, dtype), requires_grad=requires_grad)
+    dt = _like_dtype(t, dtype, "ones_like")
+    return full(t.shape, 1, dtype=dt, device=device, requires_grad=requires_grad, _op="ones_like")
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
-    return full(t.shape, fill_value, dtype=_like_dtype(t, dtype), requires_grad=requires_grad)
+    dt = _like_dtype(t, dtype, "full_like")
+    return full(t.shape, fill_value, dtype=dt, device=device, requires_grad=requires_grad, _op="full_like")
 
 
 def empty_like(t, dtype=None, device=None, requires_grad=False):
-    return _finish(Tensor._empty(t.shape, _like_dtype(t, dtype)), requires_grad)
+    dt = _like_dtype(t, dtype, "empty_like")
+    return _finish(Tensor._empty(t.shape, dt), requires_grad, device, "empty_like")
 
 
 def _real(op, name, v):
@@ -205,24 +230,31 @@ def _gen(generator):
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     shape = _shape_arg("rand", size)
-    t = Tensor._empty(shape, D.as_dtype(dtype) if dtype else D.float32)
+    t = Tensor._empty(shape, _float_dtype("rand", dtype))
     _C.uniform_fill(t._buf, 0.0, 1.0, _gen(generator))
-    return _finish(t, requires_grad, device)
+    return _finish(t, requires_grad, device, "rand")
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     shape = _shape_arg("randn", size)
-    t = Tensor._empty(shape, D.as_dtype(dtype) if dtype else D.float32)
+    t = Tensor._empty(shape, _float_dtype("randn", dtype))
     _C.normal_fill(t._buf, 0.0, 1.0, _gen(generator))
-    return _finish(t, requires_grad, device)
+    return _finish(t, requires_grad, device, "randn")
+
+
+def _float_dtype(op, dtype):
+    dt = _dtype_arg(op, dtype)
+    if not dt.is_floating_point:
+        raise TypeError(f"{op}(): random floats need a floating point dtype, got {dt.name}")
+    return dt
 
 
 def rand_like(t, dtype=None, generator=None):
-    return rand(t.shape, dtype=_like_dtype(t, dtype), generator=generator)
+    return rand(t.shape, dtype=_like_dtype(t, dtype, "rand_like"), generator=generator)
 
 
 def randn_like(t, dtype=None, generator=None):
-    return randn(t.shape, dtype=_like_dtype(t, dtype), generator=generator)
+    return randn(t.shape, dtype=_like_dtype(t, dtype, "randn_like"), generator=generator)
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None):
@@ -233,9 +265,15 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None):
     if size is None:
         raise TypeError("randint(): missing required argument 'size'")
     shape = _shape_arg("randint", (size,) if isinstance(size, (list, tuple)) else (size,))
-    t = Tensor._empty(shape, D.as_dtype(dtype) if dtype else D.int64)
+    low = int_arg("randint()", "low", low, minimum=-(1 << 63))
+    high = int_arg("randint()", "high", high, minimum=-(1 << 63))
+    if high > (1 << 63) - 1:
+        raise OverflowError(f"randint(): high {high} does not fit int64")
+    if low >= high:
+        raise ValueError(f"randint(): expects low < high, got low={low}, high={high}")
+    t = Tensor._empty(shape, _dtype_arg("randint", dtype, D.int64))
     if t.numel():
-        _C.randint_fill(t._buf, int(low), int(high), _gen(generator))
+        _C.randint_fill(t._buf, low, high, _gen(generator))
     _check_device(device)
     return t
 

@@ -184,7 +184,7 @@ def binary(op, a, b):
     """a (op) b for tensors and Python numbers, with broadcasting and type promotion."""
     if (type(a) is Tensor and type(b) is Tensor and a._dtype is b._dtype
             and not (_state.enabled and (a._requires_grad or b._requires_grad))
-            and op not in _BOOL_RESULT and op != DIV):
+            and op not in _BOOL_RESULT and op != DIV and a._dtype is not D.bool_):
         # fast path: no promotion, no graph; one C++ call when both are contiguous
         shape = a._shape
         if shape == b._shape and a._strides == b._strides == contiguous_strides(shape):
@@ -202,8 +202,12 @@ def binary(op, a, b):
         a, b = a.to(D.float32), b.to(D.float32)
     if op in (FLOOR_DIVIDE, REMAINDER):
         return _forward(op, a, b, a._dtype)
-    if dt is D.bool_ and op in (ADD, SUB, MUL, POW):
-        raise TypeError(f"{_NAMES[op]}: arithmetic on two bool tensors is not supported; convert with .long() or .float()")
+    if dt is D.bool_ and op in (ADD, MUL, MAXIMUM, MINIMUM):  # PyTorch: + and max are or; * and min are and
+        return _forward(LOGICAL_OR if op in (ADD, MAXIMUM) else LOGICAL_AND, a, b, D.bool_)
+    if dt is D.bool_ and op == SUB:
+        raise TypeError("sub: subtraction of two bool tensors is not supported; use ^ or logical_xor() instead")
+    if dt is D.bool_ and op == POW:
+        raise TypeError("pow: not implemented for bool tensors; convert with .long() or .float()")
     return Binary.apply(a, b, op)
 
 

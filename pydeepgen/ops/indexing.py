@@ -234,7 +234,10 @@ def _check_tensor(op, t, name="input"):
 
 def index_select(t, dim, index):
     _check_tensor("index_select", t)
-    index = _as_index_tensor(index)
+    try:
+        index = _as_index_tensor(index)
+    except IndexError as e:
+        raise IndexError(f"index_select: {str(e).split(': ', 1)[-1]}") from None
     if index._dtype is not D.int64 or index.ndim > 1:
         raise IndexError(f"index_select: index must be a 0-d or 1-d int64 tensor, got {index._dtype.name} "
                          f"of shape {tuple(index._shape)}")
@@ -322,8 +325,14 @@ def gather(t, dim, index, sparse_grad=False):
 def take_along_dim(t, indices, dim=None):
     """torch.take_along_dim: gather with broadcasting (dim=None: on the flattened tensor)."""
     if dim is None:
-        return gather(S.reshape(t, -1), 0, S.reshape(indices, -1))
+        _check_tensor("take_along_dim", t)
+        _check_tensor("take_along_dim", indices, "indices")
+        try:
+            return gather(S.reshape(t, -1), 0, S.reshape(indices, -1))
+        except IndexError as e:
+            raise IndexError(str(e).replace("gather", "take_along_dim", 1)) from None
     d = _wrap_dim(dim, t.ndim, "take_along_dim")
+    _check_tensor("take_along_dim", indices, "indices")
     if indices.ndim != t.ndim:
         raise ValueError(f"take_along_dim: input {tuple(t._shape)} and indices {tuple(indices._shape)} "
                          "must have the same number of dims")
@@ -332,7 +341,10 @@ def take_along_dim(t, indices, dim=None):
     b = list(ew.broadcast_shapes(tuple(ts), tuple(ins), op="take_along_dim"))
     bt, bi = list(b), list(b)
     bt[d], bi[d] = t._shape[d], indices._shape[d]
-    return gather(S.expand(t, tuple(bt)), d, S.expand(indices, tuple(bi)))
+    try:
+        return gather(S.expand(t, tuple(bt)), d, S.expand(indices, tuple(bi)))
+    except IndexError as e:  # name the op the user called
+        raise IndexError(str(e).replace("gather", "take_along_dim", 1)) from None
 
 
 class _Scatter(Function):

@@ -111,6 +111,12 @@ def _check_ranks(op, a, b, ndim, what):
         raise TypeError(f"{op}: expected two Tensors, got {type(a).__name__} and {type(b).__name__}")
     if a.ndim != ndim or b.ndim != ndim:
         raise ValueError(f"{op}: expected {what}, got shapes {tuple(a._shape)} and {tuple(b._shape)}")
+    if a._dtype is not b._dtype:
+        raise TypeError(f"{op}: expected both tensors to have the same dtype, got {a._dtype.name} and "
+                        f"{b._dtype.name}")
+    if ndim >= 2 and a._shape[-1] != b._shape[-2]:
+        raise ValueError(f"{op}: shapes {tuple(a._shape)} and {tuple(b._shape)} cannot be multiplied "
+                         f"({a._shape[-2]}x{a._shape[-1]} and {b._shape[-2]}x{b._shape[-1]})")
 
 
 def mm(a, b):

@@ -106,19 +106,19 @@ def _reduce(t, op, dim, keepdim, correction=0, name=None):
 
 def sum(t, dim=None, keepdim=False, dtype=None):  # noqa: A001
     if dtype is not None:
-        t = t.to(dtype)
+        t = t.to(D.as_dtype(dtype, "sum"))
     return _reduce(t, SUM, dim, keepdim)
 
 
 def mean(t, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
-        t = t.to(dtype)
+        t = t.to(D.as_dtype(dtype, "mean"))
     return _reduce(t, MEAN, dim, keepdim)
 
 
 def prod(t, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
-        t = t.to(dtype)
+        t = t.to(D.as_dtype(dtype, "prod"))
     return _reduce(t, PROD, dim, keepdim)
 
 
@@ -255,13 +255,15 @@ def _logical_reduce(t, op, dim, keepdim, empty_value):
     name = "all" if op == MIN else "any"
     if not isinstance(t, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(t).__name__}")
+    if isinstance(dim, (tuple, list)) and not dim:  # unlike sum, all/any(dim=()) reduce over no dim
+        return ew.ne(t, 0) if t._dtype is not D.bool_ else t.clone()
     if t.numel() == 0:
         # an empty reduction is the identity (all: True, any: False), shaped like any other
         from .creation import full
 
         return full(_out_shape(t._shape, _dims(t, dim, name), keepdim), empty_value, dtype=D.bool_)
     nz = ew.ne(t, 0) if t._dtype is not D.bool_ else t
-    return _reduce(nz.to(D.uint8), op, dim, keepdim).to(D.bool_)
+    return _reduce(nz.to(D.uint8), op, dim, keepdim, name=name).to(D.bool_)
 
 
 def all(t, dim=None, keepdim=False):  # noqa: A001

@@ -53,7 +53,7 @@ def _scan(t, dim, dtype, op):
         raise TypeError(f"{name}: missing required argument 'dim'")
     d = _wrap_dim(dim, t.ndim, name)
     if dtype is not None:
-        t = t.to(dtype)
+        t = t.to(D.as_dtype(dtype, "cumsum"))
     elif t._dtype.category < 2 and t._dtype is not D.int64:
         t = t.to(D.int64)
     return _Scan.apply(t, op, d)

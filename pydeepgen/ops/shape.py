@@ -308,9 +308,9 @@ def to(t, *args, **kwargs):
 def copy_(self, src):
     """Copy ``src`` (broadcast, cast) into self."""
     if not isinstance(src, Tensor):
-        from .creation import tensor
+        from .creation import tensor_for
 
-        src = tensor(src, dtype=self._dtype)
+        src = tensor_for("copy_", src, self._dtype)
     if src._shape != self._shape:
         ew.broadcast_shapes(self._shape, src._shape, op="copy_")
         if ew.broadcast_shapes(self._shape, src._shape) != self._shape:
@@ -395,10 +395,18 @@ concat = cat
 concatenate = cat
 
 
-def stack(tensors, dim=0):
+def _tensor_list(op, tensors):
     tensors = list(tensors)
     if not tensors:
-        raise ValueError("stack: expected a non-empty list of tensors")
+        raise ValueError(f"{op}: expected a non-empty list of tensors")
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: expected a list of Tensors, got {type(t).__name__} in it")
+    return tensors
+
+
+def stack(tensors, dim=0):
+    tensors = _tensor_list("stack", tensors)
     shape = tensors[0]._shape
     for t in tensors:
         if t._shape != shape:
@@ -408,10 +416,12 @@ def stack(tensors, dim=0):
 
 
 def hstack(tensors):
+    tensors = _tensor_list("hstack", tensors)
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors):
+    tensors = _tensor_list("vstack", tensors)
     return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
 
 
@@ -579,9 +589,9 @@ def setitem(t, key, value):
         vs = list(value._strides) if value._shape == shape else ew.broadcast_strides(value, shape)
         _C.copy_strided(t._buf, list(shape), list(strides), offset, value._buf, vs, value._offset)
     elif isinstance(value, (int, float, bool, np.number)):
-        _C.fill_strided(t._buf, list(shape), list(strides), offset, float(value))
+        ew.fill_strided(Tensor._make(t._buf, shape, t._dtype, strides, offset), value, "__setitem__")
     else:
-        from .creation import tensor
+        from .creation import tensor_for
 
-        return setitem(t, key, tensor(value, dtype=t._dtype))
+        return setitem(t, key, tensor_for("__setitem__", value, t._dtype))
     t._buf.bump_version()
