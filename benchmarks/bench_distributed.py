@@ -103,6 +103,33 @@ def worker(args):
             json.dump(out, f)
 
 
+def exchange_worker(args):
+    """Grid.exchange of one Lipizzaner MNIST cell (G 64-256-256-784 + D 784-256-256-1 +
+    2 learning rates = 551,428 float32 = 2.2 MB) with its four neighbours."""
+    from pydeepgen.coevolution import Grid
+    from pydeepgen.coevolution.cell import _vector
+    from pydeepgen.models.gan import GAN
+
+    rows, cols = (int(v) for v in args.exchange.split("x"))
+    g = Grid(rows, cols)
+    vec = _vector(GAN(), 2e-4, 2e-4)
+    for _ in range(3):
+        g.exchange(vec)
+    g.exchange_seconds.clear()
+    t_pack = []
+    gan = GAN()
+    for _ in range(10 if args.quick else 50):
+        t0 = time.perf_counter()
+        vec = _vector(gan, 2e-4, 2e-4)  # packing the networks is part of the per-iteration cost
+        t_pack.append(time.perf_counter() - t0)
+        g.exchange(vec)
+    med = float(np.median(g.exchange_seconds))
+    allmed = g.gather_to_root({"exchange_ms": 1e3 * med, "pack_ms": 1e3 * float(np.median(t_pack))})
+    if g.rank == 0:
+        with open(args.worker, "w") as f:
+            json.dump({"grid": args.exchange, "bytes_per_cell": int(vec.nbytes), "cells": allmed}, f)
+
+
 def fit_alpha_beta(rows, world):
     """Least squares t = alpha + (2 (N-1) / N) * bytes / bandwidth over the sweep."""
     if world == 1:
@@ -119,10 +146,12 @@ def main():
     p.add_argument("--quick", action="store_true")
     p.add_argument("--max-n", type=int, default=4)
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--exchange", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--grids", default="2x2,3x3", help="coevolution grids whose exchange is timed")
     p.add_argument("--json", default=os.path.join(HERE, "results", "distributed.json"))
     args = p.parse_args()
     if args.worker:
-        return worker(args)
+        return exchange_worker(args) if args.exchange else worker(args)
     sys.path.insert(0, HERE)
     from harness import machine_info
 
@@ -163,9 +192,27 @@ def main():
             print(f"  {name:20s} N={n}: {s['median_s'] * 1e3:7.2f} ms/step, speedup {base / s['median_s']:4.2f}x, "
                   f"reduce wait {100 * s['reduce_wait_share']:4.1f}% of the step, "
                   f"{s['bytes_per_step'] / 1e6:.2f} MB all-reduced{over}")
+    exchange = {}
+    print("\nCoevolution: one neighbourhood exchange (Neighbor_allgather) of a Lipizzaner MNIST cell")
+    for grid in [x for x in args.grids.split(",") if x]:
+        n = int(np.prod([int(v) for v in grid.split("x")]))
+        tmp = os.path.join(HERE, "results", f".exchange_{grid}.json")
+        cmd = ["mpiexec", "-n", str(n), "--oversubscribe", "--bind-to", "none", sys.executable, __file__,
+               "--worker", tmp, "--exchange", grid] + (["--quick"] if args.quick else [])
+        subprocess.run(cmd, env=env, check=True, timeout=1200)
+        with open(tmp) as f:
+            exchange[grid] = json.load(f)
+        os.remove(tmp)
+        cells = exchange[grid]["cells"]
+        ex = [c["exchange_ms"] for c in cells]
+        pk = [c["pack_ms"] for c in cells]
+        over = "  (oversubscribed: %d processes on %d cores)" % (n, cores) if n > cores else ""
+        print(f"  {grid}: {exchange[grid]['bytes_per_cell'] / 1e6:.2f} MB per cell; exchange median over cells "
+              f"{np.median(ex):.2f} ms (max {max(ex):.2f}), packing {np.median(pk):.2f} ms{over}")
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
-        json.dump({"machine": machine_info(), "results": results, "alpha_beta": fits}, f, indent=1)
+        json.dump({"machine": machine_info(), "results": results, "alpha_beta": fits, "exchange": exchange},
+                  f, indent=1)
     print(f"\nwrote {args.json}")
 
 
