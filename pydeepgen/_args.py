@@ -1,4 +1,14 @@
-"""Checks of int arguments (layer sizes, scheduler steps): ints, not floats to truncate."""
+"""Checks of int and real arguments (layer sizes, scheduler steps, slopes), and the error
+type for bad keys: the shared vocabulary of the Python boundary's argument checks."""
+
+
+class KeyValueError(KeyError, ValueError):
+    """A bad or missing key: a KeyError where PyTorch raises one (so ``except KeyError``
+    ports over) and a ValueError like pydeepgen's other bad-value errors; ``str()`` is the
+    plain message (a KeyError's would be quoted)."""
+
+    def __str__(self):
+        return str(self.args[0]) if len(self.args) == 1 else super().__str__()
 
 
 def int_arg(owner, name, value, minimum=0):

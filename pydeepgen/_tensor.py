@@ -6,6 +6,7 @@ contiguous buffers with explicit sizes (``_kbuf()``), except the strided copy an
 broadcasting elementwise kernels, which take strides.
 """
 
+import builtins
 import math
 import weakref
 
@@ -41,8 +42,14 @@ class device:
     def __init__(self, type="cpu", index=None):
         if isinstance(type, device):
             type, index = type.type, type.index
+        if not isinstance(type, str):
+            raise TypeError(f"device: expected a device string such as 'cpu' or 'cuda:0', got "
+                            f"{builtins.type(type).__name__} ({type!r})")
         if ":" in type:
             type, idx = type.split(":", 1)
+            if not idx.isdigit():
+                raise ValueError(f"device: invalid device string {type + ':' + idx!r} (expected 'cpu', "
+                                 "'cuda' or 'cuda:<index>')")
             index = int(idx)
         if type not in ("cpu", "cuda"):
             raise ValueError(f"unknown device {type!r} (expected 'cpu' or 'cuda')")

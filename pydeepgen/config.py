@@ -71,10 +71,11 @@ def _apply_env_simd():
 
 
 def set_num_threads(n):
-    """Number of OpenMP threads the kernels use."""
-    if int(n) < 1:
-        raise ValueError(f"set_num_threads: expected a positive number, got {n}")
-    _C.set_num_threads(int(n))
+    """Number of OpenMP threads the kernels use (an int >= 1; a float or a string is a
+    TypeError, as in torch)."""
+    from ._args import int_arg
+
+    _C.set_num_threads(int_arg("set_num_threads", "n", n, 1))
 
 
 def get_num_threads():

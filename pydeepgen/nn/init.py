@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from .._args import real_arg
 from ..autograd import no_grad
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
@@ -39,18 +40,18 @@ def calculate_gain(nonlinearity, param=None):
     raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
 
 
-def _calculate_fan_in_and_fan_out(tensor):
+def _calculate_fan_in_and_fan_out(tensor, op=None):
     if tensor.ndim < 2:
-        raise ValueError("fan in and fan out can not be computed for a tensor with fewer than 2 "
+        raise ValueError((f"{op}: " if op else "") + "fan in and fan out can not be computed for a tensor with fewer than 2 "
                          f"dimensions (got shape {tuple(tensor.shape)})")
     receptive = math.prod(tensor.shape[2:]) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 
-def _fan(tensor, mode):
+def _fan(tensor, mode, op):
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"mode {mode!r} not supported, please use one of 'fan_in', 'fan_out'")
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+        raise ValueError(f"{op}: mode {mode!r} not supported, please use one of 'fan_in', 'fan_out'")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor, op)
     return fan_in if mode == "fan_in" else fan_out
 
 
@@ -87,6 +88,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 
 
 def constant_(tensor, val):
+    real_arg("constant_", "val", val)  # checked only: an int fills an int tensor exactly
     with no_grad():
         return tensor.fill_(val)
 
@@ -112,7 +114,7 @@ def eye_(tensor):
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     """U(-s, s) with s = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio 2010)."""
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor, "xavier_uniform_")
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, generator)
@@ -120,7 +122,7 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
 
 def xavier_normal_(tensor, gain=1.0, generator=None):
     """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor, "xavier_normal_")
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)
 
@@ -130,7 +132,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
     if tensor.numel() == 0:
         warnings.warn("Initializing zero-element tensors is a no-op")
         return tensor
-    fan = _fan(tensor, mode)
+    fan = _fan(tensor, mode, "kaiming_uniform_")
     gain = calculate_gain(nonlinearity, a)
     bound = math.sqrt(3.0) * gain / math.sqrt(fan)
     return uniform_(tensor, -bound, bound, generator)
@@ -141,7 +143,7 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     if tensor.numel() == 0:
         warnings.warn("Initializing zero-element tensors is a no-op")
         return tensor
-    fan = _fan(tensor, mode)
+    fan = _fan(tensor, mode, "kaiming_normal_")
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     return normal_(tensor, 0.0, std, generator)
 

@@ -39,10 +39,20 @@ class Parameter(Tensor):
 def empty_parameter(owner, *shape, dtype=None):
     """An uninitialised Parameter of ``shape`` for the layer ``owner``; a size too large to
     count or to allocate is an error that names the layer, not ``empty()``."""
+    return Parameter(_empty_for(owner, "parameter", shape, dtype))
+
+
+def empty_buffer(owner, *shape, dtype=None):
+    """An uninitialised Tensor of ``shape`` to register as a buffer of the layer ``owner``
+    (running statistics, ...); errors name the layer as ``empty_parameter``'s do."""
+    return _empty_for(owner, "buffer", shape, dtype)
+
+
+def _empty_for(owner, what, shape, dtype):
     from ..ops.creation import empty
 
     try:
-        return Parameter(empty(*shape, dtype=dtype))
+        return empty(*shape, dtype=dtype)
     except (OverflowError, MemoryError) as e:
-        raise type(e)(f"{owner}: cannot create a parameter of shape {tuple(shape)}: "
+        raise type(e)(f"{owner}: cannot create a {what} of shape {tuple(shape)}: "
                       f"{str(e).split(': ', 1)[-1]}") from None

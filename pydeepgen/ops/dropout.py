@@ -6,6 +6,7 @@ so a seed fixes the mask whatever the number of threads. The forward saves the m
 """
 
 from .. import _C
+from .._args import real_arg
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .conv import _check_tensor
@@ -20,7 +21,8 @@ def _gen(generator):
 
 
 def _check_p(op, p):
-    if not 0.0 <= float(p) <= 1.0:
+    """The drop probability: a real number in [0, 1] (a string or None is a TypeError)."""
+    if not 0.0 <= real_arg(op, "p", p) <= 1.0:
         raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
 
 

@@ -10,6 +10,7 @@ import math
 import numbers
 
 from .. import _C
+from .._args import int_arg, real_arg
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .conv import _check_same_dtype, _check_tensor, _kb
@@ -83,8 +84,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if training and input.numel() // max(C, 1) <= 1:
         raise ValueError(f"{op}: expected more than 1 value per channel when training, got input "
                          f"of shape {tuple(input.shape)}")
+    momentum = 0.0 if momentum is None else real_arg(op, "momentum", momentum)
+    eps = real_arg(op, "eps", eps)
     return _BatchNorm.apply(input, weight, bias, running_mean, running_var, bool(training),
-                            float(momentum if momentum is not None else 0.0), float(eps))
+                            momentum, eps)
 
 
 class _LayerNorm(Function):
@@ -115,12 +118,22 @@ class _LayerNorm(Function):
         return dx, dw, db, None, None
 
 
+def _normalized_shape(op, normalized_shape):
+    """An int or a sequence of ints -> a tuple of ints; a float, None or a string is a
+    TypeError naming ``op`` (``op`` is the function or the layer)."""
+    if hasattr(type(normalized_shape), "__index__") and not isinstance(normalized_shape, Tensor):
+        return (int_arg(op, "normalized_shape", normalized_shape),)
+    if isinstance(normalized_shape, (str, bytes)) or not hasattr(normalized_shape, "__iter__"):
+        raise TypeError(f"{op}: normalized_shape must be an int or a sequence of ints, got "
+                        f"{type(normalized_shape).__name__} ({normalized_shape!r})")
+    return tuple(int_arg(op, "normalized_shape", s) for s in normalized_shape)
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Layer normalization over the trailing ``normalized_shape`` dims."""
     op = "layer_norm"
     _check_tensor(input, "input", op)
-    ns = (int(normalized_shape),) if isinstance(normalized_shape, numbers.Integral) else tuple(
-        int(s) for s in normalized_shape)
+    ns = _normalized_shape(op, normalized_shape)
     if not ns or tuple(input.shape[input.ndim - len(ns):]) != ns or len(ns) > input.ndim:
         raise ValueError(f"{op}: normalized_shape {ns} does not match the trailing dims of input "
                          f"shape {tuple(input.shape)}")
@@ -133,7 +146,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     D = math.prod(ns)
     if D == 0:
         raise ValueError(f"{op}: normalized_shape {ns} has no elements")
-    return _LayerNorm.apply(input, weight, bias, D, float(eps))
+    return _LayerNorm.apply(input, weight, bias, D, real_arg(op, "eps", eps))
 
 
 class _GroupNorm(Function):
@@ -178,4 +191,4 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                          f"by num_groups {num_groups!r}")
     _check_vec(op, "weight", weight, C, input)
     _check_vec(op, "bias", bias, C, input)
-    return _GroupNorm.apply(input, weight, bias, int(num_groups), float(eps))
+    return _GroupNorm.apply(input, weight, bias, int(num_groups), real_arg(op, "eps", eps))

@@ -2,7 +2,6 @@
 Kernels: csrc/cpu/resample.cpp."""
 
 import math
-import numbers
 
 from .. import _C
 from .._args import int_arg, real_arg
@@ -32,6 +31,17 @@ class _UpsampleNearest(Function):
         return dx, None, None
 
 
+def _spatial_pair(op, name, value):
+    """``size`` / ``scale_factor`` of a 4-d input: one value for both spatial dims, or a
+    sequence of exactly two (each entry is checked by the caller)."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{op}: {name} must be one value or a pair for the 2 spatial dims of "
+                             f"a 4-d input, got {len(value)} values {tuple(value)}")
+        return tuple(value)
+    return value, value
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Nearest-neighbour resize of an (N, C, H, W) input, by ``size`` or ``scale_factor``
@@ -47,14 +57,14 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError(f"{op}: give exactly one of size and scale_factor")
     H, W = input.shape[2], input.shape[3]
     if size is not None:
-        oh, ow = tuple(size) if isinstance(size, (tuple, list)) else (size, size)
+        oh, ow = _spatial_pair(op, "size", size)
         oh, ow = int_arg(op, "size", oh), int_arg(op, "size", ow)
         if oh < 1 or ow < 1:
             raise ValueError(f"{op}: size must be positive, got {(oh, ow)}")
+        _size_tuple(op, (input.shape[0], input.shape[1], oh, ow))
         scales = (H / oh, W / ow)
     else:
-        fh, fw = ((scale_factor, scale_factor) if isinstance(scale_factor, numbers.Real)
-                  else tuple(scale_factor))
+        fh, fw = _spatial_pair(op, "scale_factor", scale_factor)
         fh, fw = real_arg(op, "scale_factor", fh), real_arg(op, "scale_factor", fw)
         if not (0 < fh < math.inf and 0 < fw < math.inf):
             raise ValueError(f"{op}: scale_factor must be positive and finite, got {(fh, fw)}")
@@ -96,7 +106,9 @@ def pad(input, pad, mode="constant", value=None):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
     if mode != "constant":
         raise NotImplementedError(f"{op}: only mode='constant' is implemented, got {mode!r}")
-    pad = tuple(int(p) for p in pad)
+    if isinstance(pad, (str, bytes)) or not hasattr(pad, "__iter__"):
+        raise TypeError(f"{op}: pad must be a tuple of ints, got {type(pad).__name__} ({pad!r})")
+    pad = tuple(int_arg(op, "pad", p, minimum=-(1 << 63)) for p in pad)
     k = len(pad) // 2
     if len(pad) % 2 or k == 0 or k > input.ndim or k > 3:
         raise ValueError(f"{op}: pad {pad} must have an even length 2..6 and at most 2 * ndim "
@@ -117,5 +129,5 @@ def pad(input, pad, mode="constant", value=None):
         out_tail.append(o)
     B = math.prod(shape[:-k])
     out_shape = shape[:-k] + tuple(out_tail)
-    v = 0.0 if value is None else float(value)
+    v = 0.0 if value is None else real_arg(op, "value", value)
     return _PadConstant.apply(input, (B, dims, lo, hi), out_shape, v)

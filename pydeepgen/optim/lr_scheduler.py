@@ -9,16 +9,23 @@ import math
 from bisect import bisect_right
 
 from .._args import int_arg
+from .._args import KeyValueError
 from .optimizer import Optimizer, check_hyper
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
            "LambdaLR", "LinearLR", "ReduceLROnPlateau"]
 
 
+def _check_optimizer(owner, optimizer):
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{owner}: {type(optimizer).__name__} is not an Optimizer")
+
+
 class LRScheduler:
     def __init__(self, optimizer, last_epoch=-1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        name = type(self).__name__
+        _check_optimizer(name, optimizer)
+        last_epoch = int_arg(name, "last_epoch", last_epoch, minimum=-(1 << 63))
         self.optimizer = optimizer
         if last_epoch == -1:
             for g in optimizer.param_groups:
@@ -26,8 +33,8 @@ class LRScheduler:
         else:
             for i, g in enumerate(optimizer.param_groups):
                 if "initial_lr" not in g:
-                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] "
-                                   "when resuming a scheduler (last_epoch != -1)")
+                    raise KeyValueError(f"{name}: param 'initial_lr' is not specified in param_groups[{i}] "
+                                   f"when resuming a scheduler (last_epoch={last_epoch}, not -1)")
         self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
         self.last_epoch = last_epoch
         self.step()
@@ -115,6 +122,7 @@ class LambdaLR(LRScheduler):
     """lr = initial_lr * lr_lambda(epoch) (one function, or one per group)."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        _check_optimizer("LambdaLR", optimizer)
         n = len(optimizer.param_groups)
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != n:
@@ -122,6 +130,10 @@ class LambdaLR(LRScheduler):
             self.lr_lambdas = list(lr_lambda)
         else:
             self.lr_lambdas = [lr_lambda] * n
+        for f in self.lr_lambdas:
+            if not callable(f):
+                raise TypeError(f"LambdaLR: lr_lambda must be callable or a list of callables, "
+                                f"got {type(f).__name__} ({f!r})")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -161,8 +173,7 @@ class ReduceLROnPlateau:
             raise ValueError(f"ReduceLROnPlateau: mode {mode!r} is unknown (expected 'min' or 'max')")
         if threshold_mode not in ("rel", "abs"):
             raise ValueError(f"ReduceLROnPlateau: threshold_mode {threshold_mode!r} is unknown")
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        _check_optimizer("ReduceLROnPlateau", optimizer)
         self.optimizer = optimizer
         n = len(optimizer.param_groups)
         if isinstance(min_lr, (list, tuple)):

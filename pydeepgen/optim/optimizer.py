@@ -10,6 +10,7 @@ import numbers
 
 from .._C import get_optim_variant, optim_variants, set_optim_variant  # noqa: F401
 from .._tensor import Tensor
+from .._args import KeyValueError
 
 __all__ = ["Optimizer", "set_kernel_variant", "get_kernel_variant", "kernel_variants"]
 
@@ -57,9 +58,16 @@ class Optimizer:
             self.add_param_group(g)
 
     def add_param_group(self, param_group):
+        op = f"{type(self).__name__}.add_param_group"
         if not isinstance(param_group, dict):
-            raise TypeError(f"add_param_group: expected a dict, got {type(param_group).__name__}")
+            raise TypeError(f"{op}: expected a dict, got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise KeyValueError(f"{op}: parameter group {sorted(map(str, param_group))} has no "
+                             "'params' entry (a dict needs 'params': an iterable of Tensors)")
         params = param_group["params"]
+        if not isinstance(params, Tensor) and not hasattr(params, "__iter__"):
+            raise TypeError(f"{op}: 'params' must be a Tensor or an iterable of Tensors, got "
+                            f"{type(params).__name__}")
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
             if not isinstance(p, Tensor):
@@ -75,7 +83,8 @@ class Optimizer:
         group = {"params": params}
         for k, v in self.defaults.items():
             if v is required and k not in param_group:
-                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {k}")
+                raise ValueError(f"{op}: parameter group didn't specify a value of required "
+                                 f"optimization parameter {k}")
         for k, v in param_group.items():
             if k != "params":
                 group[k] = v
@@ -84,7 +93,7 @@ class Optimizer:
         self._check_group(group)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params):
-            raise ValueError("some parameters appear in more than one parameter group")
+            raise ValueError(f"{op}: some parameters appear in more than one parameter group")
         if len({id(p) for p in params}) != len(params):
             raise ValueError(f"{type(self).__name__}: a parameter appears twice in one group")
         self.param_groups.append(group)
@@ -147,6 +156,7 @@ class Optimizer:
         """Restore hyper-parameters and state saved by ``state_dict()`` (or read by ``pdg.load``)."""
         from ..ops.creation import as_tensor
 
+        _check_state_dict(type(self).__name__, state_dict)
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError(
@@ -199,6 +209,31 @@ class Optimizer:
 
     def __getstate__(self):
         raise TypeError("optimizers are not pickled: save optimizer.state_dict() with pdg.save")
+
+
+def _check_state_dict(owner, state_dict):
+    """The layout ``state_dict()`` writes: {"state": {index: dict}, "param_groups": [dict
+    with "params": [indices]]}; anything else is an error naming what is wrong."""
+    op = f"{owner}.load_state_dict"
+    if not isinstance(state_dict, dict):
+        raise TypeError(f"{op}: expected a dict (from optimizer.state_dict()), got "
+                        f"{type(state_dict).__name__}")
+    missing = [k for k in ("state", "param_groups") if k not in state_dict]
+    if missing:
+        raise KeyValueError(f"{op}: the state dict is missing {', '.join(repr(k) for k in missing)} "
+                         f"(has keys {sorted(map(str, state_dict))}; expected 'state' and 'param_groups')")
+    if not isinstance(state_dict["state"], dict):
+        raise TypeError(f"{op}: 'state' must be a dict, got {type(state_dict['state']).__name__}")
+    groups = state_dict["param_groups"]
+    if not isinstance(groups, (list, tuple)):
+        raise TypeError(f"{op}: 'param_groups' must be a list, got {type(groups).__name__}")
+    for i, g in enumerate(groups):
+        if not isinstance(g, dict) or not isinstance(g.get("params"), (list, tuple)):
+            raise ValueError(f"{op}: param_groups[{i}] must be a dict with a 'params' list, "
+                             f"got {g!r}"[:300])
+    for k, v in state_dict["state"].items():
+        if not isinstance(v, dict):
+            raise TypeError(f"{op}: state[{k!r}] must be a dict, got {type(v).__name__}")
 
 
 def _grad_buffers(op, p):

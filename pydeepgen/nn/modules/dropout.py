@@ -1,6 +1,7 @@
 """Dropout layers (pydeepgen/ops/dropout.py): active in training mode only."""
 
 from ...ops import dropout as F
+from ...ops.dropout import _check_p
 from .module import Module
 
 __all__ = ["Dropout", "Dropout2d"]
@@ -9,9 +10,7 @@ __all__ = ["Dropout", "Dropout2d"]
 class _DropoutNd(Module):
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"{type(self).__name__}: dropout probability has to be between 0 and 1, "
-                             f"but got {p}")
+        _check_p(type(self).__name__, p)
         self.p, self.inplace = p, inplace
 
     def extra_repr(self):

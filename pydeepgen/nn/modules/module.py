@@ -2,6 +2,7 @@
 
 from collections import OrderedDict
 
+from ..._args import KeyValueError
 from ..._tensor import Tensor
 from ..parameter import Parameter
 
@@ -18,6 +19,34 @@ class RemovableHandle:
 
     def remove(self):
         self.hooks.pop(self.id, None)
+
+
+def _check_name(op, kind, name):
+    """A parameter, buffer or child-module name: a non-empty str without ".", as PyTorch
+    requires (a dotted name would be unreachable in ``state_dict()`` keys)."""
+    if not isinstance(name, str):
+        raise TypeError(f"{op}: {kind} name should be a string, got {type(name).__name__} ({name!r})")
+    if "." in name:
+        raise KeyValueError(f"{op}: {kind} name can't contain \".\", got {name!r}")
+    if name == "":
+        raise KeyValueError(f"{op}: {kind} name can't be empty string \"\"")
+
+
+def _device_arg(dev):
+    """Check a device argument of ``Module.to``: a ``pdg.device`` or a string ``"cpu"``,
+    ``"cuda"`` or ``"<type>:<index>"`` with a non-negative int index."""
+    from ..._tensor import device
+
+    if dev is None or isinstance(dev, device):
+        return dev
+    if not isinstance(dev, str):
+        raise TypeError(f"Module.to: expected a device (str or pdg.device) or a dtype, got "
+                        f"{type(dev).__name__} ({dev!r})")
+    kind, sep, index = dev.partition(":")
+    if kind not in ("cpu", "cuda") or (sep and not (index.isascii() and index.isdigit())):
+        raise ValueError(f"Module.to: invalid device string {dev!r} (expected 'cpu', 'cuda' or "
+                         "'cuda:<index>' with a non-negative int index)")
+    return dev
 
 
 class Module:
@@ -85,11 +114,13 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name, param):
+        _check_name("register_parameter", "parameter", name)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: '{name}' must be a Parameter or None, got {type(param).__name__}")
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
+        _check_name("register_buffer", "buffer", name)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: '{name}' must be a Tensor or None, got {type(tensor).__name__}")
         self.__dict__.pop(name, None)
@@ -102,6 +133,7 @@ class Module:
     def add_module(self, name, module):
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {type(module).__name__} is not a Module")
+        _check_name("add_module", "module", name)
         self._modules[name] = module
 
     register_module = add_module
@@ -264,7 +296,7 @@ class Module:
                 dtype = a.dtype
             else:
                 device = a
-        _check_device(device)
+        _check_device(_device_arg(device))
         if dtype is None:
             return self
         if not dtype.is_floating_point:

@@ -2,16 +2,22 @@
 ``BatchNorm2d``, ``LayerNorm``, ``GroupNorm`` (weights ones, biases zeros, running mean
 zeros, running var ones, as PyTorch)."""
 
-import numbers
-
 from ...autograd import no_grad
 from ...ops import norm as F
-from ...ops.creation import ones, tensor, zeros
-from ..parameter import Parameter
+from ...ops.creation import tensor
+from ...ops.norm import _normalized_shape
+from ..parameter import empty_buffer, empty_parameter
 from .module import Module
 from ..._args import int_arg
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
+
+
+def _filled(t, value):
+    """Fill a fresh parameter or buffer in place (outside autograd); returns it."""
+    with no_grad():
+        t.fill_(value)
+    return t
 
 
 class _BatchNorm(Module):
@@ -20,18 +26,18 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None):
         super().__init__()
-        kw = {} if dtype is None else {"dtype": dtype}
-        num_features = int_arg(type(self).__name__, "num_features", num_features)
+        name = type(self).__name__
+        num_features = int_arg(name, "num_features", num_features)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
-            self.weight = Parameter(ones(num_features, **kw))
-            self.bias = Parameter(zeros(num_features, **kw))
+            self.weight = _filled(empty_parameter(name, num_features, dtype=dtype), 1.0)
+            self.bias = _filled(empty_parameter(name, num_features, dtype=dtype), 0.0)
         else:
             self.weight = self.bias = None
         if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, **kw))
-            self.register_buffer("running_var", ones(num_features, **kw))
+            self.register_buffer("running_mean", _filled(empty_buffer(name, num_features, dtype=dtype), 0.0))
+            self.register_buffer("running_var", _filled(empty_buffer(name, num_features, dtype=dtype), 1.0))
             self.register_buffer("num_batches_tracked", tensor(0))
         else:
             self.running_mean = self.running_var = self.num_batches_tracked = None
@@ -84,14 +90,12 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None,
                  dtype=None):
         super().__init__()
-        kw = {} if dtype is None else {"dtype": dtype}
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(int_arg("LayerNorm", "normalized_shape", s) for s in normalized_shape)
+        self.normalized_shape = _normalized_shape("LayerNorm", normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(ones(*self.normalized_shape, **kw))
-            self.bias = Parameter(zeros(*self.normalized_shape, **kw)) if bias else None
+            shape = self.normalized_shape
+            self.weight = _filled(empty_parameter("LayerNorm", *shape, dtype=dtype), 1.0)
+            self.bias = _filled(empty_parameter("LayerNorm", *shape, dtype=dtype), 0.0) if bias else None
         else:
             self.weight = self.bias = None
 
@@ -110,11 +114,10 @@ class GroupNorm(Module):
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels {num_channels} must be divisible by "
                              f"num_groups {num_groups}")
-        kw = {} if dtype is None else {"dtype": dtype}
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         if affine:
-            self.weight = Parameter(ones(num_channels, **kw))
-            self.bias = Parameter(zeros(num_channels, **kw))
+            self.weight = _filled(empty_parameter("GroupNorm", num_channels, dtype=dtype), 1.0)
+            self.bias = _filled(empty_parameter("GroupNorm", num_channels, dtype=dtype), 0.0)
         else:
             self.weight = self.bias = None
 
