@@ -1,14 +1,15 @@
 """The ``pydeepgen`` command line (also ``python -m pydeepgen``).
 
-    pydeepgen train {mlp,cnn,lstm,gan,cgan,dcgan} [--dataset D] [--data-root DIR] [--epochs N]
-                    [--batch-size N] [--lr X] [--seed S] [--out DIR] [--resume] ...
-    pydeepgen sample CHECKPOINT [--n 64] [--out grid.png]
-    pydeepgen eval CHECKPOINT --metric fid|tvd|accuracy|label-accuracy|rmse
+    pydeepgen train {mlp,cnn,lstm,gan,cgan,dcgan,ae,vae,ddpm} [--dataset D] [--data-root DIR]
+                    [--download] [--epochs N] [--batch-size N] [--lr X] [--seed S] [--out DIR]
+                    [--resume | --overwrite] ...
+    pydeepgen sample CHECKPOINT [--n 64] [--out PNG]   (default: <run>/samples/sample-seed<S>.png)
+    pydeepgen eval CHECKPOINT --metric digits|fid|tvd|label-accuracy|accuracy|rmse|elbo
     pydeepgen info
     pydeepgen demo [xor|hiring]
 
 Subcommands register themselves in ``COMMANDS``; errors are one clear line on stderr and
-a non-zero exit status, never a traceback.
+a non-zero exit status (2 for usage errors), never a traceback.
 """
 
 import argparse
@@ -33,7 +34,15 @@ def epochs_text(n):
 
 
 class CLIError(Exception):
-    """An error to report to the user as one line."""
+    """An error to report to the user as one line (exit status 1)."""
+
+    exit_code = 1
+
+
+class UsageError(CLIError):
+    """A command that must be given differently (exit status 2, as argparse's errors)."""
+
+    exit_code = 2
 
 
 # --------------------------------------------------------------------------------------
@@ -83,11 +92,17 @@ unit_interval = _finite_float(lambda v: 0 <= v < 1, "a number in [0, 1)")
 
 
 class _HelpFormatter(argparse.HelpFormatter):
-    """Shows a checked option's constraint at the end of its help line."""
+    """Shows an option's default (unless its help already speaks of one, or there is none to
+    show) and a checked option's constraint at the end of its help line."""
 
     def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        shown = not (default is None or default is False or default == argparse.SUPPRESS)
+        if action.option_strings and shown and "default" not in text:
+            text += " (default: %(default)s)"
         constraint = getattr(action.type, "constraint", None)
-        return f"{action.help}; {constraint}" if constraint else action.help
+        return f"{text}; {constraint}" if constraint else text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -146,14 +161,130 @@ def check_init_from(args):
         raise CLIError(f"--init-from: checkpoint {args.init_from} does not exist")
 
 
-@command("train", "train a model: mlp, cnn, lstm, gan, cgan or dcgan")
-def _train(args):
-    from .train import recipes
+# what a run writes into its folder (samples/ holds epoch_XXXX.png and `pydeepgen sample`'s
+# sample-*.png): --overwrite removes exactly these, never other files the folder may hold
+RUN_MARKERS = ("checkpoint.safetensors", "log.jsonl", "log.csv")
+RUN_FILES = RUN_MARKERS + ("losses.png", "samples.png", "reconstructions.png", "latent.png")
+RUN_SAMPLE_PATTERNS = ("epoch_*.png", "sample-*.png", "sample-*.txt")
 
-    out = Path(args.out) if args.out else Path("runs") / args.model
+
+def check_resume(args, out):
+    """--resume needs the run's checkpoint, and does not go with --overwrite."""
+    if args.resume and getattr(args, "overwrite", False):
+        raise UsageError(f"--resume continues the run in {out}, --overwrite starts it over: "
+                         f"pick one")
     if args.resume and not (out / "checkpoint.safetensors").is_file():
         raise CLIError(f"--resume: no checkpoint in {out} (train without --resume first, or "
                        f"pass the run's --out DIR)")
+
+
+def prepare_run_dir(args, out):
+    """Refuse to start a new run over a previous one in ``out`` unless --overwrite, which
+    first removes the previous run's checkpoint, log, plots and samples (nothing else)."""
+    if args.resume:
+        return []
+    found = [f for f in RUN_MARKERS if (out / f).is_file()]
+    if not found:
+        return []
+    if not args.overwrite:
+        raise UsageError(f"{out} holds a previous run ({', '.join(found)}): pass --resume to "
+                         f"continue it, --overwrite to start over (deletes its checkpoint, log "
+                         f"and samples), or --out DIR to train elsewhere")
+    removed = [out / f for f in RUN_FILES if (out / f).is_file()]
+    samples = out / "samples"
+    if samples.is_dir():
+        removed += [p for pat in RUN_SAMPLE_PATTERNS for p in sorted(samples.glob(pat))
+                    if p.is_file()]
+    for p in removed:
+        p.unlink()
+    if samples.is_dir() and not any(samples.iterdir()):
+        samples.rmdir()
+    print(f"--overwrite: removed the previous run's {len(removed)} files from {out}",
+          file=sys.stderr)
+    return removed
+
+
+def data_error(e, dataset, data_root, model=None):
+    """A dataset error in the CLI's words: its options (--download, --data-root, $PDG_DATA,
+    --dataset digits) instead of the Python API's (download=True, root=)."""
+    import re
+
+    from .datasets import default_root
+
+    msg = _one_line(e)
+    m = re.search(r"file (\S+) not found", msg)
+    if m is None:  # a corrupt or truncated file: the message says which
+        return msg.replace("(download=True)", "(--download)")
+    from .train.recipes import DOWNLOADABLE, _dataset_class
+
+    root = Path(data_root).expanduser() if data_root else default_root()
+    cls = _dataset_class(dataset) if dataset in DOWNLOADABLE else None
+    folder = root / cls.folder if cls is not None else root
+    text = (f"{dataset}: {m.group(1)} not found in {folder}. Pass --download to fetch it"
+            + (f" from {cls.mirrors[0]}" if cls is not None else "")
+            + f" into {root}, or point --data-root DIR (or $PDG_DATA) at a folder holding "
+              f"{cls.folder if cls is not None else dataset}/")
+    if model is not None and model_trains_on(model, "digits"):
+        text += (f", or train on the embedded 8x8 digits instead: pydeepgen train {model} "
+                 f"--dataset digits")
+    return text
+
+
+def model_trains_on(model, dataset):
+    from .train.generative import GEN_DATASETS, GEN_KINDS
+    from .train.recipes import ALLOWED
+
+    allowed = GEN_DATASETS if model in GEN_KINDS else ALLOWED.get(model, ())
+    return dataset in allowed
+
+
+def seconds_text(s):
+    """A duration for people: '140 ms', '2.41 s', '12.3 s', '4 min 05 s', '2 h 03 min'."""
+    s = float(s)
+    if s < 1:
+        return f"{s * 1000:.0f} ms"
+    if s < 10:
+        return f"{s:.2f} s"
+    if s < 100:
+        return f"{s:.1f} s"
+    if s < 3600:
+        return f"{int(s // 60)} min {int(s % 60):02d} s"
+    return f"{int(s // 3600)} h {int(s % 3600 // 60):02d} min"
+
+
+def done_text(trainer):
+    """'done: 3 epochs in 2.41 s' -- or, for a resumed run, how much of it this run trained."""
+    hist = trainer.history
+    new = min(getattr(trainer, "epochs_trained", len(hist)), len(hist))
+    total = sum(r.get("seconds", 0.0) for r in hist)
+    this = sum(r.get("seconds", 0.0) for r in hist[len(hist) - new:]) if new else 0.0
+    if new == trainer.epoch:
+        return f"done: {epochs_text(trainer.epoch)} in {seconds_text(this)}"
+    if new == 0:
+        return (f"done: {epochs_text(trainer.epoch)} (none trained now: the checkpoint holds "
+                f"them all; {seconds_text(total)} of training over all runs)")
+    return (f"done: {epochs_text(trainer.epoch)} ({epochs_text(new)} in this run, "
+            f"{seconds_text(this)}; {seconds_text(total)} of training over all runs)")
+
+
+def print_digits_readout(trainer, log_path=None):
+    """After a digits GAN run: the class-coverage readout its last epoch logged."""
+    from .metrics.digits import format_digits_scores, from_record
+
+    rec = trainer.history[-1] if trainer.history else {}
+    scores = from_record(rec)
+    if scores is not None:
+        print(format_digits_scores(scores) + (f"\n  (logged in {log_path} as digits_*)"
+                                              if log_path is not None else ""))
+
+
+@command("train", "train a model: mlp, cnn, lstm, gan, cgan or dcgan")
+def _train(args):
+    from .datasets import DatasetError
+    from .train import recipes
+
+    out = Path(args.out) if args.out else Path("runs") / args.model
+    check_resume(args, out)
     check_init_from(args)
     kw = dict(checkpoint_every=args.checkpoint_every, log_format=args.log_format,
               progress=not args.quiet, plot_every=args.checkpoint_every or 1)
@@ -189,6 +320,8 @@ def _train(args):
             kw["lr_g"] = args.lr_g
         if args.lr_d is not None:
             kw["lr_d"] = args.lr_d
+        if (args.dataset or recipes.DEFAULT_DATASET[args.model]) == "digits" and not args.no_readout:
+            kw["digits_readout"] = True  # class coverage of the final generator, in the log
     else:
         if any(getattr(args, k) not in (None, d) for k, d in GAN_OPTION_DEFAULTS):
             raise CLIError(f"GAN options (--loss, --d-steps, --lr-g, ...) do not apply to "
@@ -196,18 +329,24 @@ def _train(args):
         dropout = getattr(args, "dropout", None)  # the option comes with cli_generative
         if dropout is not None:
             kw["model_overrides"] = {"dropout": dropout}
+    prepare_run_dir(args, out)
+    dataset = args.dataset or recipes.DEFAULT_DATASET[args.model]
     try:
         trainer = recipes.train(args.model, dataset=args.dataset, data_root=args.data_root,
                                 epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                                 seed=args.seed, out_dir=out, resume=args.resume,
-                                limit=args.limit, init_from=args.init_from, **kw)
+                                limit=args.limit, init_from=args.init_from,
+                                download=args.download, **kw)
     except ImportError as e:
         raise CLIError(str(e)) from None
+    except DatasetError as e:
+        raise CLIError(data_error(e, dataset, args.data_root, args.model)) from None
     if report_interrupted(trainer):
         return 130
-    print(f"done: {epochs_text(trainer.epoch)}; {last_epoch_summary(trainer)}")
+    print(f"{done_text(trainer)}; {last_epoch_summary(trainer)}")
     print(f"wrote {out}/checkpoint.safetensors, {out}/log.{args.log_format}, {out}/losses.png"
           + (f", {out}/samples.png" if (out / "samples.png").is_file() else ""))
+    print_digits_readout(trainer, out / f"log.{args.log_format}")
     return 0
 
 
@@ -218,8 +357,14 @@ def print_scores(metric, scores, args, data_root):
 
     other = "tvd" if metric == "fid" else "fid"
     floor = mnist_real_floor(args.protocol, args.n, data_root)
+    used = scores["n_used"]
+    why = ""
+    if used != args.n:  # Lipizzaner's batching: only whole batches of 64 are scored
+        why = (f": the lipizzaner protocol scores whole batches of 64 as Lipizzaner does, "
+               f"{used} = {used // 64} x 64, the last {args.n - used} dropped; --protocol "
+               f"clean scores all {args.n}")
     print(f"{metric} {scores[metric]:.4f}  (protocol={args.protocol}, n={args.n}, images used="
-          f"{scores['n_used']}, seed={args.seed}; {other} {scores[other]:.4f})")
+          f"{used}{why}, seed={args.seed}; {other} {scores[other]:.4f})")
     print(f"real-vs-real floor: {metric} {floor[metric]:.4f}, {other} {floor[other]:.4f}  "
           f"({'training' if args.protocol == 'clean' else 'test'} images in place of samples)")
 
@@ -237,7 +382,7 @@ def last_epoch_summary(trainer):
     """The last epoch's logged numbers as "name value, ..." (wall time left out)."""
     last = trainer.history[-1] if trainer.history else {}
     return ", ".join(f"{k} {v:.4f}" for k, v in last.items()
-                     if isinstance(v, float) and k != "seconds")
+                     if isinstance(v, float) and k != "seconds" and not k.startswith("digits_"))
 
 
 def _configure_train(p):
@@ -245,21 +390,36 @@ def _configure_train(p):
 
     p.add_argument("model", choices=KINDS, help="what to train")
     p.add_argument("--dataset", choices=DATASETS, default=None,
-                   help="training data (default: digits for gan/cgan, mnist for mlp/cnn/dcgan, "
-                        "airline for lstm)")
-    p.add_argument("--data-root", default=None,
-                   help="directory holding mnist/ or fashion-mnist/ (default $PDG_DATA, else "
+                   help="training data (default: digits for gan and cgan; mnist for mlp, cnn, "
+                        "dcgan, ae, vae and ddpm; airline for lstm). digits (scikit-learn's "
+                        "8x8 digits) and airline ship with the install; mnist and "
+                        "fashion-mnist need --download or --data-root")
+    p.add_argument("--data-root", default=None, metavar="DIR",
+                   help="folder holding mnist/ or fashion-mnist/ (default: $PDG_DATA, else "
                         "~/.cache/pydeepgen/data)")
+    p.add_argument("--download", action="store_true",
+                   help="fetch MNIST or Fashion-MNIST into the data root first if files are "
+                        "missing (md5-checked; the other datasets need no download)")
     p.add_argument("--epochs", type=epoch_count, default=None,
-                   help="epochs to train (default: the model's)")
+                   help="epochs to train, in all (a resumed run continues up to this number; "
+                        "default: the model's: 100 for gan/cgan, 200 for lstm, 20 for ddpm, "
+                        "10 for the others)")
     p.add_argument("--batch-size", type=positive_int, default=None,
-                   help="samples per step (default: the model's)")
+                   help="samples per step (default: the model's: 64, 128 for ae/vae/ddpm, 8 "
+                        "for lstm)")
     p.add_argument("--lr", type=finite_positive_float, default=None,
                    help="learning rate (default: the model's)")
-    p.add_argument("--seed", type=seed_int, default=0, help="seed of every random draw")
-    p.add_argument("--out", default=None, help="run directory (default ./runs/<model>)")
+    p.add_argument("--seed", type=seed_int, default=0,
+                   help="seed of every random draw (initialization, noise, shuffling)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="run folder: checkpoint, log, plots and samples go there (default: "
+                        "./runs/<model>)")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its checkpoint (bit-for-bit)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="start over in --out: first delete the previous run's checkpoint, log, "
+                        "plots and samples (without it, training into a folder that holds a "
+                        "run is refused)")
     p.add_argument("--init-from", default=None, metavar="CHECKPOINT",
                    help="start a fresh run from this checkpoint's weights (fine-tuning; a new "
                         "optimizer and epoch count). A conditional DDPM can start from an "
@@ -267,16 +427,18 @@ def _configure_train(p):
     p.add_argument("--checkpoint-every", type=nonnegative_int, default=5,
                    help="epochs between checkpoints, loss plots and sample grids (0: only at "
                         "the end, where there is always one; Ctrl-C saves one too)")
-    p.add_argument("--log-format", choices=("jsonl", "csv"), default="jsonl")
+    p.add_argument("--log-format", choices=("jsonl", "csv"), default="jsonl",
+                   help="per-epoch log: log.jsonl (a JSON object per line) or log.csv")
     p.add_argument("--limit", type=positive_int, default=None,
-                   help="use only the first N samples")
+                   help="use only the first N samples (default: all)")
     p.add_argument("--threads", type=thread_count, default=None,
                    help="CPU threads (default: all)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     p.add_argument("--lr-schedule", choices=("constant", "cosine"), default="constant",
                    help="constant learning rate, or cosine decay to 0 over the run")
     g = p.add_argument_group("GAN options")
-    g.add_argument("--loss", choices=("bce", "saturating", "lsgan", "hinge"), default="bce")
+    g.add_argument("--loss", choices=("bce", "saturating", "lsgan", "hinge"), default="bce",
+                   help="GAN loss (bce: the non-saturating one)")
     g.add_argument("--d-steps", type=positive_int, default=1,
                    help="discriminator steps per G step")
     g.add_argument("--lr-g", type=finite_positive_float, default=None,
@@ -288,14 +450,16 @@ def _configure_train(p):
     g.add_argument("--instance-noise", type=finite_nonnegative_float, default=0.0,
                    help="std of the noise added to D's inputs, annealed to 0")
     g.add_argument("--ema", type=unit_interval, default=None,
-                   help="EMA decay of generator weights (0: no EMA)")
+                   help="EMA decay of generator weights, by default none (ddpm: 0.999) "
+                        "(0: no EMA)")
     g.add_argument("--mode-seeking", type=finite_nonnegative_float, default=0.0,
                    help="weight of the mode-seeking diversity term in the generator loss")
     g.add_argument("--d-dropout", type=unit_interval, default=0.0,
                    help="dropout after the MLP discriminator's hidden layers (gan, cgan; 0: "
                         "none)")
     g.add_argument("--noise", choices=("normal", "uniform", "mixture"), default=None,
-                   help="the generator's prior (gan, dcgan): mixture = 10 separated Gaussians")
+                   help="the generator's prior (gan, dcgan): mixture = 10 separated Gaussians "
+                        "(default: normal)")
     g.add_argument("--d-spectral-norm", action="store_true",
                    help="spectral normalization of the discriminator's layers (gan, dcgan)")
     g.add_argument("--info-weight", type=finite_nonnegative_float, default=0.0,
@@ -303,9 +467,13 @@ def _configure_train(p):
                         "recognisable to a head on the discriminator (gan, dcgan; needs "
                         "--noise mixture)")
     g.add_argument("--score-every", type=nonnegative_int, default=0,
-                   help="MNIST FID/TVD every N epochs (28x28 MNIST GANs; 0: never)")
+                   help="MNIST FID/TVD every N epochs (28x28 MNIST GANs; 0: never; a digits run "
+                        "gets its class-coverage readout at the end anyway)")
     g.add_argument("--score-n", type=positive_int, default=1000,
                    help="samples per FID/TVD score")
+    g.add_argument("--no-readout", action="store_true",
+                   help="skip the class-coverage readout at the end of a digits run (its "
+                        "classifier trains in a few seconds on first use)")
     g.add_argument("--score-protocol", choices=("clean", "lipizzaner"), default="clean",
                    help="FID/TVD protocol of the per-epoch scores")
 
@@ -343,7 +511,28 @@ def _load_generator(path, prefer_ema=True):
     return model_from_checkpoint(load_checkpoint(path), prefer_ema)
 
 
-@command("sample", "write a grid of samples from a trained generator")
+def sample_path(args, ext=".png"):
+    """Where ``pydeepgen sample`` writes: --out, else beside the checkpoint in its run folder,
+    ``<run>/samples/sample-seed<S>[-label<K>].png`` (a Lipizzaner .npz, which has no run
+    folder: ``./samples/<name>-seed<S>.png``)."""
+    if args.out:
+        return Path(args.out)
+    ck = Path(args.checkpoint)
+    stem = ck.stem if ck.suffix == ".npz" else "sample"
+    folder = Path("samples") if ck.suffix == ".npz" else ck.parent / "samples"
+    label = "" if getattr(args, "label", None) is None else f"-label{args.label}"
+    return folder / f"{stem}-seed{args.seed}{label}{ext}"
+
+
+def grid_text(n, nrow):
+    """'64 samples, 8 rows of 8' / '500 samples, 62 rows of 8 and one of 4'."""
+    nrow = min(nrow, n)
+    full, rest = divmod(n, nrow)
+    rows = f"{full} row{'s' if full != 1 else ''} of {nrow}"
+    return f"{n} samples, {rows}" + (f" and one of {rest}" if rest else "")
+
+
+@command("sample", "write a grid of samples from a trained generator: gan, cgan or dcgan")
 def _sample(args):
     import pydeepgen as pdg
 
@@ -364,25 +553,37 @@ def _sample(args):
     if not (len(shape) == 3 or (len(shape) == 1 and int(shape[0] ** 0.5) ** 2 == shape[0])):
         import numpy as np
 
-        np.savetxt(args.out if args.out.endswith((".txt", ".csv")) else args.out + ".txt",
-                   x.numpy(), delimiter=",")
-        print(f"wrote {args.n} samples of {shape} values as text")
+        out = sample_path(args, ".txt")
+        if out.suffix not in (".txt", ".csv"):
+            out = out.with_name(out.name + ".txt")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        np.savetxt(out, x.numpy(), delimiter=",")
+        print(f"wrote {out} ({args.n} samples of {tuple(shape)} values as text, one per line)")
         return 0
     nrow = args.nrow or (10 if labels is not None else 8)
-    save_sample_grid(x, args.out, nrow=nrow)
-    print(f"wrote {args.out} ({args.n} samples)")
+    out = sample_path(args)
+    save_sample_grid(x, out, nrow=nrow)
+    print(f"wrote {out} ({grid_text(args.n, nrow)})")
     return 0
 
 
 def _configure_sample(p):
-    p.add_argument("checkpoint", help="checkpoint.safetensors of a GAN run, or a Lipizzaner "
+    p.add_argument("checkpoint", help="checkpoint.safetensors of a generative run (gan, cgan, "
+                                      "dcgan, vae, ddpm), or a Lipizzaner "
                                       "mnist-generator-00X.npz")
     p.add_argument("--n", type=positive_int, default=64, help="samples to draw")
-    p.add_argument("--out", default="grid.png")
+    p.add_argument("--out", default=None, metavar="PNG",
+                   help="where to write the grid (default: the run folder, beside the "
+                        "checkpoint: <run>/samples/sample-seed<SEED>.png, -label<K> added with "
+                        "--label; ./samples/<name>-seed<SEED>.png for a Lipizzaner .npz). "
+                        "Non-image samples (gaussian, line GANs) go to a .txt file")
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the latent draw")
-    p.add_argument("--nrow", type=positive_int, default=None, help="images per grid row")
+    p.add_argument("--nrow", type=positive_int, default=None,
+                   help="images per grid row (default: 8; 10 for conditional models, a column "
+                        "per class)")
     p.add_argument("--label", type=nonnegative_int, default=None,
-                   help="conditional GANs: only this class")
+                   help="conditional models: only this class (default: every class, a column "
+                        "each)")
     p.add_argument("--threads", type=thread_count, default=None,
                    help="CPU threads (default: all)")
 
@@ -390,15 +591,76 @@ def _configure_sample(p):
 _sample.configure = _configure_sample
 
 
-@command("eval", "score a checkpoint: fid, tvd (MNIST GANs), label-accuracy (cGAN, "
-                 "conditional DDPM), accuracy (classifiers), rmse (LSTM)")
-def _eval(args):
-    import pydeepgen as pdg
+EVAL_N = {"digits": 1000}  # --n by metric when not given (else 10000)
 
-    model, meta = _load_generator(args.checkpoint)
+
+def resolve_eval(args, meta):
+    """--n's per-metric default, the data root (--data-root, else the run's), and the files
+    that --download fetches first. Returns the data root."""
+    from .train.recipes import fetch_data
+
+    if args.n is None:
+        args.n = EVAL_N.get(args.metric, 10000)
     data = meta.get("data", {})
     data_root = args.data_root or data.get("data_root")
+    if args.download:
+        if args.metric in ("fid", "tvd", "label-accuracy"):
+            fetch_data("mnist", data_root)
+        elif args.metric in ("accuracy", "elbo") and data.get("dataset"):
+            fetch_data(data["dataset"], data_root)
+    return data_root
+
+
+def check_digits_model(model, data, metric="digits"):
+    if list(getattr(model, "data_shape", ())) not in ([1, 8, 8], [64]):
+        raise CLIError(f"--metric {metric} scores 8x8-digit generators (--dataset digits); "
+                       f"this one makes {tuple(getattr(model, 'data_shape', ()))} samples "
+                       f"({data.get('dataset')}): use fid or tvd for 28x28 MNIST")
+
+
+def print_digits_eval(x, labels, args, extra=""):
+    from .metrics.digits import digits_scores, format_digits_scores
+
+    print(format_digits_scores(digits_scores(x, labels), note=f"seed={args.seed}{extra}"))
+
+
+def eval_data_error(e, args, meta):
+    dataset = ("mnist" if args.metric in ("fid", "tvd", "label-accuracy")
+               else meta.get("data", {}).get("dataset", "mnist"))
+    return data_error(e, dataset, args.data_root or meta.get("data", {}).get("data_root"))
+
+
+@command("eval", "score a checkpoint: digits (class coverage of 8x8-digit generators), fid, "
+                 "tvd (MNIST generators), label-accuracy (cGAN, conditional DDPM), accuracy "
+                 "(classifiers), rmse (LSTM)")
+def _eval(args):
+    from .datasets import DatasetError
+
+    model, meta = _load_generator(args.checkpoint)
+    try:
+        return _eval_checkpoint(args, model, meta)
+    except DatasetError as e:
+        raise CLIError(eval_data_error(e, args, meta)) from None
+
+
+def _eval_checkpoint(args, model, meta):
+    import pydeepgen as pdg
+
+    data = meta.get("data", {})
+    data_root = resolve_eval(args, meta)
     metric = args.metric
+    if metric == "digits":
+        if not hasattr(model, "sample_noise"):
+            raise CLIError(f"--metric digits needs a generator; {args.checkpoint} holds a "
+                           f"{type(model).__name__}")
+        check_digits_model(model, data)
+        check_label(args, model)
+        g = pdg.Generator().manual_seed(args.seed)
+        cond = getattr(model, "conditional", False)
+        labels = model._labels(args.n, None) if cond else None
+        x = model.sample(args.n, labels, generator=g) if cond else model.sample(args.n, generator=g)
+        print_digits_eval(x, labels, args)
+        return 0
     if metric in ("fid", "tvd", "label-accuracy"):
         from .metrics import label_accuracy, mnist_scores
 
@@ -407,7 +669,9 @@ def _eval(args):
                            f"{type(model).__name__}")
         if list(getattr(model, "data_shape", ())) not in ([1, 28, 28], [784]):
             raise CLIError(f"--metric {metric} scores 28x28 MNIST generators; this one makes "
-                           f"{tuple(model.data_shape)} samples ({data.get('dataset')})")
+                           f"{tuple(model.data_shape)} samples ({data.get('dataset')})"
+                           + ("; score 8x8 digits with --metric digits"
+                              if list(model.data_shape) in ([1, 8, 8], [64]) else ""))
         cond = getattr(model, "conditional", False)
         if metric == "label-accuracy" and not cond:
             raise CLIError("--metric label-accuracy needs a conditional GAN (cgan)")
@@ -459,12 +723,25 @@ def _eval(args):
 def _configure_eval(p):
     p.add_argument("checkpoint", help="checkpoint.safetensors, or a Lipizzaner generator .npz")
     p.add_argument("--metric", required=True,
-                   choices=("fid", "tvd", "label-accuracy", "accuracy", "rmse"))
+                   choices=("digits", "fid", "tvd", "label-accuracy", "accuracy", "rmse"),
+                   help="digits: class histogram, TVD to uniform and share of confident "
+                        "samples of an 8x8-digit generator (the main job's); fid, tvd: 28x28 "
+                        "MNIST generators (Lipizzaner's classifier); label-accuracy: "
+                        "conditional models; accuracy: classifiers; rmse: the LSTM; elbo: "
+                        "VAEs (nats per test image)")
     p.add_argument("--protocol", choices=("lipizzaner", "clean"), default="lipizzaner",
-                   help="FID/TVD protocol (see docs/models.md)")
-    p.add_argument("--n", type=positive_int, default=10000, help="generated images for FID/TVD")
+                   help="FID/TVD protocol: lipizzaner (training images, whole batches of 64) "
+                        "or clean (test images, all n); see docs/models.md")
+    p.add_argument("--n", type=positive_int, default=None,
+                   help="generated samples to score (default: 1000 for digits, 10000 for the "
+                        "others)")
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the latent draw")
-    p.add_argument("--data-root", default=None)
+    p.add_argument("--data-root", default=None, metavar="DIR",
+                   help="folder holding mnist/ (default: the run's, else $PDG_DATA, else "
+                        "~/.cache/pydeepgen/data)")
+    p.add_argument("--download", action="store_true",
+                   help="fetch the MNIST files the metric needs into the data root first if "
+                        "missing")
     p.add_argument("--threads", type=thread_count, default=None,
                    help="CPU threads (default: all)")
 
@@ -483,8 +760,11 @@ def build_parser():
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.add_parser("info", help=COMMANDS["info"][1])
     d = sub.add_parser("demo", help=COMMANDS["demo"][1])
-    d.add_argument("name", nargs="?", default="xor", choices=["xor", "hiring"])
-    d.add_argument("--epochs", type=epoch_count, default=None, help="training steps")
+    d.add_argument("name", nargs="?", default="xor", choices=["xor", "hiring"],
+                   help="which toy problem: xor, or hiring (a small hiring-decision table); "
+                        "default: xor")
+    d.add_argument("--epochs", type=epoch_count, default=None,
+                   help="training steps (default: 3000 for xor, 2000 for hiring)")
     d.add_argument("--seed", type=seed_int, default=0, help="seed of the initialization")
     for name, (fn, help_) in COMMANDS.items():
         if name not in ("info", "demo") and hasattr(fn, "configure"):
@@ -514,7 +794,7 @@ def main(argv=None):
         return int(fn(args) or 0)
     except CLIError as e:
         print(f"pydeepgen {args.command}: error: {_one_line(e)}", file=sys.stderr)
-        return 1
+        return e.exit_code
     except (FileNotFoundError, ValueError, RuntimeError, TypeError, OSError, KeyError) as e:
         print(f"pydeepgen {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 1

@@ -12,6 +12,7 @@ Importing this module extends three commands of :mod:`pydeepgen.cli` (through it
                     [--label K]                  (VAE and DDPM checkpoints; AE: reconstructions)
     pydeepgen eval CHECKPOINT --metric elbo [--k 100]     (VAE: nats per test image)
     pydeepgen eval CHECKPOINT --metric fid|tvd [--sampler ...]   (VAE/DDPM samples)
+    pydeepgen eval CHECKPOINT --metric digits [--sampler ...]    (8x8-digit VAE/DDPM samples)
 
 GAN, classifier and LSTM runs go to the original handlers unchanged.
 """
@@ -63,13 +64,12 @@ _ch_mult.constraint = "comma-separated integers >= 1"
 
 
 def _train_generative(args):
+    from .datasets import DatasetError
     from .train import generative as G
 
     kind = args.model
     out = Path(args.out) if args.out else Path("runs") / kind
-    if args.resume and not (out / "checkpoint.safetensors").is_file():
-        raise CLIError(f"--resume: no checkpoint in {out} (train without --resume first, or "
-                       f"pass the run's --out DIR)")
+    _cli.check_resume(args, out)
     _cli.check_init_from(args)
     bad = [f"--{k.replace('_', '-')}" for k, d in _GAN_ONLY if getattr(args, k, d) != d]
     if bad:
@@ -114,19 +114,21 @@ def _train_generative(args):
         kw["sampler"] = args.sampler
     if args.steps is not None:
         kw["sample_steps"] = args.steps
+    _cli.prepare_run_dir(args, out)
     try:
         trainer = G.train(kind, dataset=dataset, data_root=args.data_root, epochs=args.epochs,
                           batch_size=args.batch_size, lr=args.lr, seed=args.seed, out_dir=out,
                           resume=args.resume, limit=args.limit, arch=args.arch or "mlp",
                           latent_dim=args.latent_dim, conditional=args.conditional,
-                          model_overrides=overrides, init_from=args.init_from, **kw)
+                          model_overrides=overrides, init_from=args.init_from,
+                          download=args.download, **kw)
     except ImportError as e:
         raise CLIError(str(e)) from None
+    except DatasetError as e:
+        raise CLIError(_cli.data_error(e, dataset, args.data_root, kind)) from None
     if _cli.report_interrupted(trainer):
         return 130
-    total = sum(r.get("seconds", 0.0) for r in trainer.history)
-    print(f"done: {_cli.epochs_text(trainer.epoch)} ({total:.1f} s of training over all runs); "
-          f"{_cli.last_epoch_summary(trainer)}")
+    print(f"{_cli.done_text(trainer)}; {_cli.last_epoch_summary(trainer)}")
     files = [f"{out}/checkpoint.safetensors", f"{out}/log.{args.log_format}", f"{out}/losses.png"]
     files += [str(out / f) for f in ("samples.png", "reconstructions.png", "latent.png")
               if (out / f).is_file()]
@@ -162,21 +164,25 @@ def _wrap_train(orig):
         g.add_argument("--conditional", action="store_true",
                        help="class-conditional UNet with classifier-free guidance")
         g.add_argument("--timesteps", type=positive_int, default=None, help="T (default 1000)")
-        g.add_argument("--schedule", choices=("linear", "cosine"), default=None)
+        g.add_argument("--schedule", choices=("linear", "cosine"), default=None,
+                       help="noise schedule of the betas (default linear)")
         g.add_argument("--ch", type=positive_int, default=None,
                        help="UNet base width (default 32)")
         g.add_argument("--ch-mult", type=_ch_mult, default=None,
-                       help="width multipliers per level, e.g. 1,2,2")
+                       help="width multipliers per level, e.g. 1,2,2 (default: 1,2,2 for "
+                            "28x28 images, 1,2 for 8x8)")
         g.add_argument("--num-res-blocks", type=positive_int, default=None,
-                       help="residual blocks per level")
+                       help="residual blocks per level (default 1)")
         g.add_argument("--no-attention", action="store_true",
                        help="no self-attention at the lowest resolution")
         g.add_argument("--dropout", type=unit_interval, default=None,
-                       help="dropout probability (ddpm's UNet; also the mlp/cnn classifiers)")
+                       help="dropout probability (ddpm's UNet; also the mlp/cnn classifiers; "
+                            "default: the model's)")
         g.add_argument("--grad-clip", type=finite_positive_float, default=None,
-                       help="clip the gradient norm to this")
+                       help="clip the gradient norm to this (default: no clipping)")
         g.add_argument("--sampler", choices=("ddpm", "ddim"), default=None,
-                       help="sampler for the per-epoch grids (default ddim)")
+                       help="sampler for the per-epoch grids (default ddim: fast and "
+                            "deterministic)")
         g.add_argument("--steps", type=positive_int, default=None,
                        help="sampling steps for the grids (default 50)")
 
@@ -215,8 +221,7 @@ def _draw(model, args, n):
             labels = model._labels(n, None if args.label is None else [args.label] * n)
         elif args.label is not None:
             raise CLIError("--label needs a class-conditional DDPM (train ddpm --conditional)")
-        x = model.sample(n, labels, generator=g, sampler=args.sampler, steps=_steps(args),
-                         eta=args.eta, guidance=args.guidance, batch_size=500)
+        x = _sample_ddpm(model, n, labels, g, args)
         return x, labels
     if name == "Autoencoder":
         raise CLIError("an autoencoder has no prior to sample from; train a vae, or see "
@@ -227,9 +232,33 @@ def _draw(model, args, n):
     return model.sample(n, generator=g) * 2.0 - 1.0, None  # Bernoulli means -> [-1, 1]
 
 
+SAMPLE_BATCH = 500  # images denoised at a time (memory; any size gives the same DDIM images)
+
+
+def _sample_ddpm(model, n, labels, generator, args):
+    """``model.sample`` with a progress bar on stderr (a tqdm bar on a terminal; otherwise
+    plain lines, one at most every 10 s and one at the end): ancestral sampling visits all
+    T timesteps, minutes on a CPU."""
+    from .utils.progress import progress_bar
+
+    steps = len(model.sampling_timesteps(_steps(args)))
+    batches = -(-n // SAMPLE_BATCH)
+    bar = progress_bar(steps * batches, f"sampling {n} images ({args.sampler}, {steps} steps"
+                       + (f" x {batches} batches of <= {SAMPLE_BATCH}" if batches > 1 else "")
+                       + ")", unit="steps")
+    try:
+        return model.sample(n, labels, generator=generator, sampler=args.sampler,
+                            steps=_steps(args), eta=args.eta, guidance=args.guidance,
+                            batch_size=SAMPLE_BATCH, callback=lambda i, t, x: bar.update(1))
+    finally:
+        bar.close()
+
+
 def _add_sampler_options(group):
     """The DDPM sampling options of ``sample`` and ``eval``."""
-    group.add_argument("--sampler", choices=("ddpm", "ddim"), default="ddim")
+    group.add_argument("--sampler", choices=("ddpm", "ddim"), default="ddim",
+                       help="ddim (deterministic, 50 steps by default) or ddpm (ancestral, all "
+                            "T steps: minutes on a CPU)")
     group.add_argument("--steps", type=positive_int, default=None,
                        help="timesteps visited (default: 50 for ddim, all T for ddpm)")
     group.add_argument("--eta", type=finite_nonnegative_float, default=0.0,
@@ -250,11 +279,13 @@ def _wrap_sample(orig):
             return orig(args)
         x, _ = _draw(model, args, args.n)
         cond = getattr(model, "conditional", False)
-        save_sample_grid(x, args.out, nrow=args.nrow or (10 if cond else 8))
+        nrow = args.nrow or (10 if cond else 8)
+        out = _cli.sample_path(args)
+        save_sample_grid(x, out, nrow=nrow)
         how = ""
         if type(model).__name__ == "DDPM":
             how = f", {args.sampler} sampler, {len(model.sampling_timesteps(_steps(args)))} steps"
-        print(f"wrote {args.out} ({args.n} samples{how})")
+        print(f"wrote {out} ({_cli.grid_text(args.n, nrow)}{how})")
         return 0
 
     def configure(p):
@@ -267,14 +298,22 @@ def _wrap_sample(orig):
 
 def _wrap_eval(orig):
     def eval_(args):
+        from .datasets import DatasetError
+
         model, meta = _cli._load_generator(args.checkpoint)
         if not _is_generative(model):
             if args.metric == "elbo":
                 raise CLIError(f"--metric elbo needs a VAE; {args.checkpoint} holds a "
                                f"{type(model).__name__}")
             return orig(args)
+        try:
+            return _eval_generative(args, model, meta)
+        except DatasetError as e:
+            raise CLIError(_cli.eval_data_error(e, args, meta)) from None
+
+    def _eval_generative(args, model, meta):
         data = meta.get("data", {})
-        data_root = args.data_root or data.get("data_root")
+        data_root = _cli.resolve_eval(args, meta)
         name = type(model).__name__
         if args.metric == "elbo":
             from .metrics.elbo import elbo
@@ -288,12 +327,28 @@ def _wrap_eval(orig):
             print(f"{what} {r['nll_bound']:.2f} nats per image (reconstruction {r['rec']:.2f}"
                   f" + KL {r['kl']:.2f}; {r['n']} {data.get('dataset', 'mnist')} test images)")
             return 0
+        if args.metric == "digits":
+            if name == "Autoencoder":
+                raise CLIError("an autoencoder has no prior to sample from; --metric digits "
+                               "scores vae, ddpm and GAN generators")
+            _cli.check_digits_model(model, data)
+            x, labels = _draw(model, args, args.n)
+            how = ""
+            if name == "DDPM":
+                how = (f", {args.sampler} sampler, "
+                       f"{len(model.sampling_timesteps(_steps(args)))} steps")
+                if labels is not None:
+                    how += f", guidance={args.guidance}"
+            _cli.print_digits_eval(x, labels, args, how)
+            return 0
         if args.metric in ("fid", "tvd", "label-accuracy"):
             from .metrics import label_accuracy, mnist_scores
 
             if list(getattr(model, "data_shape", ())) not in ([1, 28, 28], [784]):
                 raise CLIError(f"--metric {args.metric} scores 28x28 MNIST models; this one "
-                               f"makes {tuple(model.data_shape)} images ({data.get('dataset')})")
+                               f"makes {tuple(model.data_shape)} images ({data.get('dataset')})"
+                               + ("; score 8x8 digits with --metric digits"
+                                  if list(model.data_shape) in ([1, 8, 8], [64]) else ""))
             if args.metric == "label-accuracy" and not getattr(model, "conditional", False):
                 raise CLIError(f"--metric label-accuracy needs a class-conditional model "
                                f"(cgan, or ddpm --conditional); this is an unconditional {name}")
@@ -306,7 +361,8 @@ def _wrap_eval(orig):
                                                         data_root=data_root), args, data_root)
             return 0
         raise CLIError(f"--metric {args.metric} does not apply to a {name}; use elbo (VAE), "
-                       f"fid/tvd, or label-accuracy (conditional DDPM)")
+                       f"digits (8x8 digits), fid/tvd (MNIST), or label-accuracy (conditional "
+                       f"DDPM)")
 
     def configure(p):
         orig.configure(p)
@@ -316,7 +372,7 @@ def _wrap_eval(orig):
                        help="elbo: importance samples (1: the ELBO; >1: the IWAE bound)")
         _add_sampler_options(g)
         g.add_argument("--label", type=nonnegative_int, default=None,
-                       help="conditional models: only this class")
+                       help="conditional models: only this class (default: every class)")
 
     eval_.configure = configure
     return eval_
@@ -333,9 +389,12 @@ def install(commands=None):
         new = wrap(fn)
         new._generative = True
         if name == "train":
-            help_ = help_.replace("or dcgan", "dcgan, ae, vae or ddpm")
+            help_ = help_.replace("cgan or dcgan", "cgan, dcgan, ae, vae or ddpm")
+        elif name == "sample":
+            help_ = help_.replace("cgan or dcgan", "cgan, dcgan, vae or ddpm (an ae shows "
+                                  "reconstructions.png in its run folder)")
         else:
-            help_ = help_ + "; ae/vae/ddpm (see pydeepgen.cli_generative)"
+            help_ = help_ + ", elbo (VAE)"
         commands[name] = (new, help_)
 
 

@@ -307,3 +307,382 @@ def test_ctrl_c_saves_checkpoint(tmp_path):
 
     state = load_checkpoint(out / "checkpoint.safetensors")
     assert state["loop"]["global_step"] >= 24  # at least the first epoch (24 steps)
+
+
+# --------------------------------------------------------------------------------------
+# issue 25: a newcomer's path without dead ends (each test runs the commands as a user would,
+# in a fresh folder)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _digits_cache(tmp_path_factory):
+    """The digits classifier of the coverage readout is cached in $PDG_CACHE: a folder of
+    this module's, never the user's ~/.cache. Trained (a few seconds) once here, so the
+    subprocesses below load it."""
+    from pydeepgen.metrics import digits as D
+
+    mp = pytest.MonkeyPatch()
+    cache = tmp_path_factory.mktemp("pdg-cache")
+    mp.setenv("PDG_CACHE", str(cache))
+    memo = dict(D._memo)
+    D._memo.clear()
+    D.digits_classifier()
+    yield cache
+    D._memo.clear()
+    D._memo.update(memo)
+    mp.undo()
+
+
+def _quick_gan(*extra, model="gan"):
+    return main(["train", model, "--epochs", "1", "--limit", "64", "--batch-size", "32",
+                 "--threads", "1", *extra])
+
+
+def test_eval_digits_scores_the_main_jobs_checkpoint(tmp_path, monkeypatch, capsys):
+    """Item 1: `pydeepgen train gan` (8x8 digits) ends with a class-coverage readout, logs
+    it, and `pydeepgen eval --metric digits` scores its checkpoint; fid points there."""
+    monkeypatch.chdir(tmp_path)
+    assert _quick_gan() == 0
+    out = capsys.readouterr().out
+    assert "digits coverage of 1000 samples (8x8-digit classifier, " in out
+    assert "held-out accuracy" in out and "tvd to uniform" in out
+    assert "confident (max p >= 0.9)" in out and "logged in runs/gan/log.jsonl" in out
+    rec = _log(Path("runs/gan"))[-1]
+    assert rec["digits_classifier_acc"] >= 0.95  # on the 297 held-out digits
+    assert len(rec["digits_hist"]) == 10 and abs(sum(rec["digits_hist"]) - 1) < 1e-9
+    assert 0 <= rec["digits_tvd"] <= 0.9 and 0 <= rec["digits_confident"] <= 1
+    assert rec["digits_real_tvd"] < 0.1 and rec["digits_real_confident"] > 0.8
+    ck = "runs/gan/checkpoint.safetensors"
+    assert main(["eval", ck, "--metric", "digits", "--n", "200"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("digits coverage of 200 samples") and "seed=0" in lines[0]
+    assert len(re.findall(r"\d:\s*[\d.]+", lines[1])) == 10
+    tvd = float(re.search(r"tvd to uniform ([\d.]+)", lines[2]).group(1))
+    assert 0 <= tvd <= 0.9
+    # the same seed gives the same readout; fid/tvd (28x28 MNIST) point to digits
+    assert main(["eval", ck, "--metric", "digits", "--n", "200"]) == 0
+    assert capsys.readouterr().out.splitlines() == lines
+    assert main(["eval", ck, "--metric", "fid"]) == 1
+    assert "--metric digits" in capsys.readouterr().err
+    # conditional models also get their label accuracy; a VAE on digits is scored too
+    assert _quick_gan("--out", "c", model="cgan") == 0
+    capsys.readouterr()
+    assert main(["eval", "c/checkpoint.safetensors", "--metric", "digits", "--n", "100"]) == 0
+    assert "label accuracy" in capsys.readouterr().out
+    assert main(["train", "vae", "--dataset", "digits", "--epochs", "1", "--limit", "64",
+                 "--quiet", "--threads", "1"]) == 0
+    capsys.readouterr()
+    assert main(["eval", "runs/vae/checkpoint.safetensors", "--metric", "digits", "--n",
+                 "50"]) == 0
+    assert capsys.readouterr().out.startswith("digits coverage of 50 samples")
+
+
+def test_digits_readout_leaves_the_run_unchanged(tmp_path, monkeypatch, capsys):
+    """The readout at the end of epoch 1 draws with its own generator: training 1 epoch then
+    resuming to 2 equals 2 epochs straight, bit for bit."""
+    monkeypatch.chdir(tmp_path)
+    assert _quick_gan("--out", "a") == 0
+    assert main(["train", "gan", "--epochs", "2", "--limit", "64", "--batch-size", "32",
+                 "--threads", "1", "--out", "a", "--resume"]) == 0
+    assert main(["train", "gan", "--epochs", "2", "--limit", "64", "--batch-size", "32",
+                 "--threads", "1", "--out", "b"]) == 0
+    a, b = (load_checkpoint(Path(d) / "checkpoint.safetensors") for d in "ab")
+    for k, t in a["modules"]["model"].items():
+        assert np.array_equal(t.numpy(), b["modules"]["model"][k].numpy()), k
+    assert [r["g_loss"] for r in _log(Path("a"))] == [r["g_loss"] for r in _log(Path("b"))]
+    assert "digits_tvd" in _log(Path("a"))[0] and "digits_tvd" not in _log(Path("b"))[0]
+
+
+def test_digits_classifier_is_deterministic_and_cached(_digits_cache):
+    import pydeepgen as pdg
+    from pydeepgen.metrics import digits as D
+
+    path = _digits_cache / "digits-classifier-v1.npz"
+    assert path.is_file()
+    D._memo.clear()
+    rng = pdg.get_rng_state()
+    model, info = D.digits_classifier()
+    assert info["source"] == "cache" and info["test_acc"] >= 0.95
+    fresh, _ = D.digits_classifier(cache=False)  # trained again from scratch
+    assert np.array_equal(pdg.get_rng_state().numpy(), rng.numpy())  # global RNG untouched
+    want, got = D._state_arrays(model), D._state_arrays(fresh)
+    assert want.keys() == got.keys() and all(np.array_equal(want[k], got[k]) for k in want)
+    with pytest.raises(ValueError, match="8x8 digits"):
+        D.digits_scores(np.zeros((3, 784), np.float32))
+
+
+def test_second_run_into_the_same_folder_is_refused(tmp_path, monkeypatch, capsys):
+    """Item 2: a second `pydeepgen train gan` exits 2 and names --resume, --overwrite and
+    --out; --overwrite removes the old run's files (only those) first."""
+    monkeypatch.chdir(tmp_path)
+    run = Path("runs/gan")
+    assert _quick_gan("--checkpoint-every", "1") == 0
+    assert main(["sample", str(run / "checkpoint.safetensors"), "--n", "4"]) == 0
+    old = (run / "checkpoint.safetensors").read_bytes()
+    assert (run / "samples" / "epoch_0001.png").is_file()
+    (run / "notes.txt").write_text("mine")
+    capsys.readouterr()
+    assert _quick_gan() == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "holds a previous run" in err[0]
+    assert all(opt in err[0] for opt in ("--resume", "--overwrite", "--out DIR"))
+    assert (run / "checkpoint.safetensors").read_bytes() == old
+    assert _quick_gan("--resume", "--overwrite") == 2
+    assert "pick one" in capsys.readouterr().err
+    assert _quick_gan("--overwrite", "--checkpoint-every", "0") == 0
+    assert (run / "checkpoint.safetensors").read_bytes() != old
+    assert [r["epoch"] for r in _log(run)] == [1]
+    assert not (run / "samples").exists()  # epoch_0001.png and sample-seed0.png went
+    assert (run / "notes.txt").read_text() == "mine"
+    assert "removed the previous run's" in capsys.readouterr().err
+    assert _quick_gan("--out", "runs/gan-2") == 0
+    # the autoencoder/VAE/diffusion runs too
+    vae = ["train", "vae", "--dataset", "digits", "--epochs", "1", "--limit", "64", "--quiet"]
+    assert main(vae) == 0
+    assert main(vae) == 2
+    assert main(vae + ["--overwrite"]) == 0
+
+
+def _fake_mnist_download(calls):
+    """A stand-in for MNIST._download: tiny valid IDX files, no network."""
+    import gzip
+    import struct
+
+    def download(self, name):
+        calls.append((type(self).__name__, Path(self.root), name))
+        dest = Path(self.root) / self.folder / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        n = 48
+        rng = np.random.default_rng(len(calls))
+        if "images" in name:
+            raw = struct.pack(">IIII", 0x803, n, 28, 28) + rng.integers(
+                0, 256, (n, 28, 28), dtype=np.uint8).tobytes()
+        else:
+            raw = struct.pack(">II", 0x801, n) + (np.arange(n) % 10).astype(np.uint8).tobytes()
+        dest.write_bytes(gzip.compress(raw))
+        return dest
+
+    return download
+
+
+def test_missing_mnist_names_the_cli_options(tmp_path, monkeypatch, capsys):
+    """Item 3: without MNIST, the error names --download, --data-root DIR, $PDG_DATA and
+    --dataset digits (not the Python API's download=True / root=)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PDG_DATA", str(tmp_path / "nodata"))
+    for model in ("mlp", "dcgan", "ddpm"):
+        assert main(["train", model, "--epochs", "1", "--quiet"]) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1, err
+        for text in ("--download", "--data-root DIR", "$PDG_DATA", str(tmp_path / "nodata"),
+                     f"pydeepgen train {model} --dataset digits"):
+            assert text in err[0], (text, err[0])
+        assert "download=True" not in err[0] and "root=" not in err[0]
+
+
+def test_download_flag_fetches_into_the_data_root(tmp_path, monkeypatch, capsys):
+    """Item 3: --download fetches the missing MNIST files (both splits) into --data-root, or
+    into $PDG_DATA; the download itself is faked here (tests never download)."""
+    import urllib.request
+
+    from pydeepgen.datasets import mnist
+
+    def no_network(*a, **k):
+        raise AssertionError("a test tried to download")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    calls = []
+    monkeypatch.setattr(mnist.MNIST, "_download", _fake_mnist_download(calls))
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / "data"
+    assert main(["train", "mlp", "--download", "--data-root", str(root), "--epochs", "1",
+                 "--limit", "32", "--batch-size", "16", "--quiet", "--threads", "1"]) == 0
+    assert sorted(c[2] for c in calls) == sorted(mnist.MNIST.resources)
+    assert {c[1] for c in calls} == {root}
+    assert main(["train", "mlp", "--data-root", str(root), "--epochs", "1", "--limit", "32",
+                 "--quiet", "--out", "again"]) == 0  # the files stay: no second download
+    assert len(calls) == 4
+    calls.clear()
+    monkeypatch.setenv("PDG_DATA", str(tmp_path / "env"))
+    assert main(["train", "vae", "--dataset", "fashion-mnist", "--download", "--epochs", "1",
+                 "--limit", "32", "--quiet", "--threads", "1"]) == 0
+    assert {(c[0], c[1]) for c in calls} == {("FashionMNIST", tmp_path / "env")}
+    capsys.readouterr()
+    assert main(["eval", "runs/mlp/checkpoint.safetensors", "--metric", "accuracy",
+                 "--download"]) == 0
+    assert capsys.readouterr().out.startswith("test accuracy")
+
+
+def _tiny_ddpm(out, *extra):
+    return main(["train", "ddpm", "--dataset", "digits", "--limit", "32", "--ch", "8",
+                 "--timesteps", "20", "--steps", "2", "--epochs", "1", "--quiet",
+                 "--threads", "1", "--out", str(out), *extra])
+
+
+def test_sampling_shows_progress_on_stderr(tmp_path, monkeypatch, capsys):
+    """Item 5: `pydeepgen sample <ddpm> --sampler ddpm` reports its progress on stderr: plain
+    lines when stderr is not a terminal, a tqdm bar when it is."""
+    monkeypatch.chdir(tmp_path)
+    assert _tiny_ddpm("d") == 0
+    capsys.readouterr()
+    ck = "d/checkpoint.safetensors"
+    assert main(["sample", ck, "--sampler", "ddpm", "--n", "4"]) == 0
+    cap = capsys.readouterr()
+    assert "sampling 4 images (ddpm, 20 steps): 20/20 steps in " in cap.err
+    assert "\r" not in cap.err and "wrote d/samples/sample-seed0.png" in cap.out
+    from pydeepgen.utils import progress
+
+    monkeypatch.setattr(progress, "is_terminal", lambda stream=None: True)
+    assert main(["sample", ck, "--n", "4", "--out", "t.png"]) == 0
+    err = capsys.readouterr().err
+    assert "\r" in err and "sampling 4 images (ddim, 20 steps)" in err  # tqdm redraws
+
+
+def test_train_output_in_a_file_has_one_line_per_epoch(tmp_path, _digits_cache):
+    """Item 6: `pydeepgen train gan > log.txt 2>&1` holds plain lines, no \\r redraws."""
+    env = dict(os.environ, PDG_CACHE=str(_digits_cache))
+    with open(tmp_path / "log.txt", "w") as f:
+        r = subprocess.run([sys.executable, "-m", "pydeepgen", "train", "gan", "--epochs", "2",
+                            "--limit", "64", "--threads", "1"], stdout=f,
+                           stderr=subprocess.STDOUT, env=env, timeout=120, cwd=tmp_path)
+    text = (tmp_path / "log.txt").read_text()
+    assert r.returncode == 0, text
+    assert "\r" not in text and "it/s" not in text
+    assert [ln.split()[1] for ln in text.splitlines() if ln.startswith("epoch ")] == ["1", "2"]
+    assert "done: 2 epochs in " in text and "digits coverage" in text
+
+
+def test_train_bar_only_on_a_terminal(tmp_path, monkeypatch, capsys):
+    from pydeepgen.utils import progress
+
+    monkeypatch.chdir(tmp_path)
+    assert _quick_gan("--out", "p") == 0
+    cap = capsys.readouterr()
+    assert cap.err == "" and cap.out.startswith("epoch 1 d_loss")
+    monkeypatch.setattr(progress, "is_terminal", lambda stream=None: True)
+    assert _quick_gan("--out", "q") == 0
+    assert "\r" in capsys.readouterr().err  # the tqdm bar on a terminal
+
+
+def test_sample_goes_into_the_run_folder(tmp_path, monkeypatch, capsys):
+    """Item 7: `pydeepgen sample` writes into the checkpoint's run folder (not ./grid.png)
+    and prints the path and the grid's shape."""
+    monkeypatch.chdir(tmp_path)
+    assert _quick_gan() == 0
+    capsys.readouterr()
+    assert main(["sample", "runs/gan/checkpoint.safetensors", "--n", "20", "--seed", "3"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "wrote runs/gan/samples/sample-seed3.png (20 samples, 2 rows of 8 and one of 4)")
+    assert Path("runs/gan/samples/sample-seed3.png").is_file()
+    assert not Path("grid.png").exists() and sorted(os.listdir()) == ["runs"]
+    assert _quick_gan("--out", "c", model="cgan") == 0
+    capsys.readouterr()
+    assert main(["sample", "c/checkpoint.safetensors", "--label", "4", "--n", "10"]) == 0
+    assert "wrote c/samples/sample-seed0-label4.png (10 samples, 1 row of 10)" in \
+        capsys.readouterr().out
+    # non-image samples (the line GAN's points): a text file in the run folder
+    assert _quick_gan("--dataset", "line", "--out", "g") == 0
+    capsys.readouterr()
+    assert main(["sample", "g/checkpoint.safetensors", "--n", "5"]) == 0
+    assert "wrote g/samples/sample-seed0.txt (5 samples of (2,) values" in \
+        capsys.readouterr().out
+    assert np.loadtxt("g/samples/sample-seed0.txt", delimiter=",").shape == (5, 2)
+    # --out still writes where it is told
+    assert main(["sample", "runs/gan/checkpoint.safetensors", "--out", "mine.png"]) == 0
+    assert Path("mine.png").is_file()
+
+
+def test_done_line_counts_epochs_and_time(tmp_path, monkeypatch, capsys):
+    """Item 7: "1 epoch" (not "1 epochs") with the time this run trained, and a resumed run
+    says how much of it this run did (no "0.0 s of training over all runs")."""
+    monkeypatch.chdir(tmp_path)
+    base = ["train", "vae", "--dataset", "digits", "--limit", "64", "--quiet", "--threads", "1"]
+    assert main(base + ["--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    done = re.search(r"done: 1 epoch in ([\d.]+) (ms|s);", out)
+    assert done and float(done.group(1)) > 0, out
+    assert "1 epochs" not in out and "0.0 s" not in out
+    assert main(base + ["--epochs", "2", "--resume"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"done: 2 epochs \(1 epoch in this run, [\d.]+ m?s; [\d.]+ m?s of training "
+                     r"over all runs\);", out), out
+    assert main(base + ["--epochs", "2", "--resume"]) == 0  # nothing left to train
+    assert "none trained now" in capsys.readouterr().out
+    assert _quick_gan() == 0
+    assert re.search(r"done: 1 epoch in [\d.]+ m?s;", capsys.readouterr().out)
+
+
+def test_lipizzaner_images_used_is_explained(monkeypatch, capsys):
+    """Item 7: n=500 under the lipizzaner protocol scores 448 images; the line says why."""
+    import argparse
+
+    import pydeepgen.metrics as M
+    from pydeepgen import cli
+
+    monkeypatch.setattr(M, "mnist_real_floor", lambda *a, **k: {"fid": 1.0, "tvd": 0.01})
+    args = argparse.Namespace(protocol="lipizzaner", n=500, seed=0)
+    cli.print_scores("fid", {"fid": 30.0, "tvd": 0.1, "n_used": 448}, args, None)
+    line = capsys.readouterr().out.splitlines()[0]
+    assert "images used=448: the lipizzaner protocol scores whole batches of 64" in line
+    assert "448 = 7 x 64, the last 52 dropped; --protocol clean scores all 500" in line
+    cli.print_scores("fid", {"fid": 30.0, "tvd": 0.1, "n_used": 500},
+                     argparse.Namespace(protocol="clean", n=500, seed=0), None)
+    assert "images used=500, seed=0" in capsys.readouterr().out
+
+
+@needs_mnist
+def test_lipizzaner_eval_explains_images_used(capsys):
+    gen = DATA / "lipizzaner" / "mnist-generator-000.npz"
+    if not gen.is_file():
+        pytest.skip("no Lipizzaner generator")
+    assert main(["eval", str(gen), "--metric", "tvd", "--n", "100", "--data-root",
+                 str(DATA), "--threads", "1"]) == 0
+    assert "images used=64: the lipizzaner protocol scores whole batches of 64" in \
+        capsys.readouterr().out
+
+
+def _subparsers():
+    import argparse
+
+    from pydeepgen.cli import build_parser
+
+    p = build_parser()
+    sub = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
+    return p, sub.choices
+
+
+def test_help_names_every_option_and_its_default(capsys):
+    """Item 8: every option has help text; --seed, --n, ... show their defaults; the command
+    list reads "cgan, dcgan" and names no internal module."""
+    p, subs = _subparsers()
+    for name, sp in subs.items():
+        for a in sp._actions:
+            assert a.help, (name, a.option_strings or a.dest)
+    texts = {}
+    for name in [None] + sorted(subs):
+        with pytest.raises(SystemExit):
+            main(([name] if name else []) + ["--help"])
+        texts[name] = re.sub(r"-\s+", "-", " ".join(capsys.readouterr().out.split()))
+    top = texts[None]
+    assert "cgan, dcgan, ae, vae or ddpm" in top and "cgan dcgan" not in top
+    assert all("cli_generative" not in t and "pydeepgen.cli" not in t for t in texts.values())
+    train, sample, ev = texts["train"], texts["sample"], texts["eval"]
+    for opt in ("--epochs", "--seed", "--lr", "--batch-size", "--out", "--overwrite",
+                "--download", "--log-format", "--loss"):
+        assert re.search(re.escape(opt) + r" [A-Z_]*\s*\S", train), opt
+    assert "seed of every random draw (initialization, noise, shuffling) (default: 0)" in train
+    assert "(default: ./runs/<model>)" in train and "(default: jsonl)" in train
+    assert "samples to draw (default: 64)" in sample
+    assert "seed of the latent draw (default: 0)" in sample
+    assert "images per grid row (default: 8;" in sample
+    assert "<run>/samples/sample-seed<SEED>.png" in sample
+    assert "(default: 1000 for digits, 10000 for the others)" in ev
+    assert "digits: class histogram" in ev
+
+
+def test_readme_says_where_things_go():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for text in ("examples/", "docs/labs.md", "--overwrite", "--download", "--metric digits",
+                 "samples/sample-seed", "$PDG_DATA"):
+        assert text in readme, text

@@ -65,6 +65,10 @@ class GANTrainer(Trainer):
             epochs (0: only ``samples.png`` at the end).
         score_every, score_n, score_protocol, data_root: MNIST FID/TVD every this many epochs
             (0: never) on ``score_n`` samples (28x28 generators only).
+        digits_readout: 8x8-digit generators: at the end of the last epoch, the class
+            coverage of ``digits_n`` fresh samples (:func:`pydeepgen.metrics.digits_scores`)
+            goes into that epoch's record as ``digits_*`` entries (and so into the log and the
+            checkpoint's history). Drawn with its own generator: the run is unchanged.
         other keyword arguments: see :class:`Trainer`.
     """
 
@@ -72,7 +76,8 @@ class GANTrainer(Trainer):
                  lr_d=None, label_smoothing=0.0, instance_noise=0.0, ema_decay=None,
                  mode_seeking=0.0, info_weight=0.0,
                  n_samples=64, sample_every=1, score_every=0, score_n=1000,
-                 score_protocol="clean", data_root=None, **kwargs):
+                 score_protocol="clean", data_root=None, digits_readout=False, digits_n=1000,
+                 **kwargs):
         super().__init__(**kwargs)
         import pydeepgen as pdg
 
@@ -115,6 +120,12 @@ class GANTrainer(Trainer):
         self.score_n = int(score_n)
         self.score_protocol = score_protocol
         self.data_root = data_root
+        self.digits_readout = bool(digits_readout)
+        self.digits_n = int(digits_n)
+        if self.digits_readout:  # train (or load) its classifier now, outside the epoch timing
+            from ..metrics.digits import digits_classifier
+
+            digits_classifier()
         # fixed noise for the sample grids, from its own generator (see the docstring)
         g = pdg.Generator().manual_seed(self.seed + 7919)
         self.fixed_noise = gan.sample_noise(self.n_samples, generator=g)
@@ -250,6 +261,32 @@ class GANTrainer(Trainer):
                                  nrow=nrow)
         if self.score_every and (epoch % self.score_every == 0 or epoch == self.epochs):
             record.update(self.score(self.score_n, self.score_protocol))
+        if self.digits_readout and epoch == self.epochs:
+            record.update(self.digits_record(self.digits_n))
+
+    def digits_record(self, n=1000, seed=None):
+        """The class coverage of ``n`` fresh samples of an 8x8-digit generator as ``digits_*``
+        record entries (see :func:`pydeepgen.metrics.digits_scores`); samples drawn with their
+        own generator (seeded ``seed``, default the trainer's seed + 2)."""
+        import pydeepgen as pdg
+
+        from ..metrics.digits import digits_scores, to_record
+
+        if list(getattr(self.gan, "data_shape", ())) not in ([1, 8, 8], [64]):
+            raise ValueError(f"digits readout: needs an 8x8-digit generator, this one makes "
+                             f"{tuple(getattr(self.gan, 'data_shape', ()))} samples")
+        m = self.sampler
+        g = pdg.Generator().manual_seed(self.seed + 2 if seed is None else seed)
+        labels = m._labels(n, None) if getattr(m, "conditional", False) else None
+        was = m.training
+        m.eval()
+        try:
+            with pdg.no_grad():
+                z = m.sample_noise(n, generator=g)
+                x = m.generate(z, labels) if labels is not None else m.generate(z)
+        finally:
+            m.train(was)
+        return to_record(digits_scores(x, labels))
 
     def score(self, n=10000, protocol="clean", seed=None):
         """MNIST FID/TVD (and label accuracy for conditional GANs) of ``n`` fresh samples drawn

@@ -339,17 +339,23 @@ def build_model(kind, info, arch="mlp", latent_dim=None, **overrides):
 
 def train(kind, dataset="mnist", data_root=None, epochs=None, batch_size=None, lr=None, seed=0,
           out_dir=None, resume=False, limit=None, arch="mlp", latent_dim=None, conditional=False,
-          model_overrides=None, init_from=None, **trainer_kwargs):
+          model_overrides=None, init_from=None, download=False, **trainer_kwargs):
     """Train ``kind`` ("ae", "vae", "ddpm") and return the :class:`GenerativeTrainer`.
 
     ``conditional`` (ddpm): class-conditional with classifier-free guidance. DDPMs keep an EMA
     of the weights (decay 0.999) unless ``ema_decay`` says otherwise. ``init_from``: start a
     fresh run from another checkpoint's weights (:meth:`Trainer.warm_start`), e.g. a
-    conditional DDPM from an unconditional one of the same size."""
+    conditional DDPM from an unconditional one of the same size. ``download``: first fetch the
+    dataset's missing files into the data root (:func:`recipes.fetch_data`; MNIST and
+    Fashion-MNIST)."""
     import pydeepgen as pdg
+
+    from .recipes import fetch_data
 
     if kind not in GEN_KINDS:
         raise ValueError(f"unknown generative model {kind!r}; choose from {', '.join(GEN_KINDS)}")
+    if download:
+        fetch_data(dataset, data_root)
     pdg.manual_seed(seed)
     arrays, info = load_gen_data(kind, dataset, data_root, train=True, limit=limit)
     test, _ = load_gen_data(kind, dataset, data_root, train=False, limit=limit)

@@ -69,6 +69,7 @@ def plot_curves(history, path, keys=None, title=None, xlabel="epoch"):
     epochs = [r.get("epoch", i + 1) for i, r in enumerate(history)]
     if keys is None:
         keys = [k for k in history[0] if k not in ("epoch", "time", "step", "seconds")
+                and not k.startswith("digits_")  # the end-of-run readout: one point
                 and isinstance(history[0][k], (int, float))]
     loss_keys = [k for k in keys if "loss" in k]
     other = [k for k in keys if k not in loss_keys]

@@ -11,8 +11,8 @@ Data conventions: images are float32 NCHW in [-1, 1] (``u8 / 255 * 2 - 1``; digi
 
 import numpy as np
 
-__all__ = ["KINDS", "DATASETS", "DEFAULT_DATASET", "load_data", "build_model", "make_trainer",
-           "train", "model_from_checkpoint"]
+__all__ = ["KINDS", "DATASETS", "DEFAULT_DATASET", "DOWNLOADABLE", "load_data", "fetch_data",
+           "build_model", "make_trainer", "train", "model_from_checkpoint"]
 
 KINDS = ("mlp", "cnn", "lstm", "gan", "cgan", "dcgan")
 DATASETS = ("mnist", "fashion-mnist", "digits", "airline", "gaussian", "line")
@@ -35,6 +35,9 @@ DEFAULTS = {
     "cgan": dict(epochs=100, batch_size=64, lr=2e-4),
     "dcgan": dict(epochs=10, batch_size=64, lr=2e-4),
 }
+# datasets with a public source, fetched into the data root by ``download=True`` (``pydeepgen
+# train --download``); the others ship inside scikit-learn or pydeepgen, or are generated
+DOWNLOADABLE = ("mnist", "fashion-mnist")
 AIRLINE_WINDOW = 12  # a year of months: the window sees the whole seasonal cycle
 GAUSSIAN_MEAN, GAUSSIAN_STD, GAUSSIAN_DIM, GAUSSIAN_N = 4.0, 0.2, 16, 2048
 LINE_SLOPE, LINE_INTERCEPT, LINE_N = 2.0, 1.0, 2048
@@ -44,17 +47,36 @@ def _np(t):
     return t.numpy() if hasattr(t, "numpy") else np.asarray(t)
 
 
-def load_data(dataset, data_root=None, train=True, seed=0, limit=None):
+def _dataset_class(dataset):
+    from .. import datasets
+
+    return {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}[dataset]
+
+
+def fetch_data(dataset, data_root=None):
+    """Download the files of ``dataset`` (both splits) that the data root lacks, for the
+    datasets with a public source (:data:`DOWNLOADABLE`); returns the folder they are in, or
+    None for datasets that need no download (digits, airline, the synthetic ones)."""
+    if dataset not in DOWNLOADABLE:
+        return None
+    cls = _dataset_class(dataset)
+    for split in (True, False):
+        ds = cls(root=data_root, train=split, download=True)
+    return ds.root / cls.folder
+
+
+def load_data(dataset, data_root=None, train=True, seed=0, limit=None, download=False):
     """``(arrays, info)``: arrays is (x,) or (x, y) of NumPy arrays; info is a JSON-able dict
     (image shape, classes, scaling) that checkpoints keep for sampling and evaluation.
 
-    ``limit`` keeps the first ``limit`` samples (quick runs and tests)."""
+    ``limit`` keeps the first ``limit`` samples (quick runs and tests). ``download``: fetch
+    missing MNIST/Fashion-MNIST files into the data root first."""
     from .. import datasets
 
     info = {"dataset": dataset, "data_root": None if data_root is None else str(data_root)}
     if dataset in ("mnist", "fashion-mnist"):
-        cls = datasets.MNIST if dataset == "mnist" else datasets.FashionMNIST
-        ds = cls(root=data_root, train=train)
+        cls = _dataset_class(dataset)
+        ds = cls(root=data_root, train=train, download=download)
         u8 = _np(ds.data)
         x = (u8.astype(np.float32) / np.float32(255.0) * np.float32(2.0) - np.float32(1.0))
         x = x.reshape(-1, 1, 28, 28)
@@ -181,10 +203,12 @@ def make_trainer(kind, model, info, test_arrays=None, epochs=None, batch_size=No
 
 def train(kind, dataset=None, data_root=None, epochs=None, batch_size=None, lr=None, seed=0,
           out_dir=None, resume=False, limit=None, model_overrides=None, init_from=None,
-          **trainer_kwargs):
+          download=False, **trainer_kwargs):
     """Train model ``kind`` on ``dataset`` (default: the kind's default) and return the
     trainer (``trainer.history``, ``trainer.model``/``trainer.gan``, ``trainer.interrupted``).
     ``init_from``: start from another checkpoint's weights (:meth:`Trainer.warm_start`).
+    ``download``: first fetch the dataset's missing files into the data root
+    (:func:`fetch_data`; MNIST and Fashion-MNIST).
     """
     import pydeepgen as pdg
 
@@ -197,6 +221,8 @@ def train(kind, dataset=None, data_root=None, epochs=None, batch_size=None, lr=N
     if trainer_kwargs.get("score_every") and dataset != "mnist":
         raise ValueError(f"FID/TVD scoring during training needs MNIST (the classifier is an "
                          f"MNIST digit classifier), not {dataset!r}")
+    if download:
+        fetch_data(dataset, data_root)
     pdg.manual_seed(seed)
     arrays, info = load_data(dataset, data_root, train=True, seed=seed, limit=limit)
     if kind in ("gan", "dcgan"):

@@ -24,12 +24,14 @@ callback that raises ``KeyboardInterrupt`` is treated like the first Ctrl-C.
 
 import math
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
+from ..utils.progress import progress_bar
 from .checkpoint import CheckpointError, flatten_state, load_checkpoint, save_checkpoint
 from .logs import EpochLogger, plot_curves
 
@@ -103,7 +105,8 @@ class Trainer:
             files at all, e.g. in a notebook).
         checkpoint_every: save every this many epochs (0: only at the end); always at the end.
         log_format: "jsonl" (``log.jsonl``) or "csv" (``log.csv``).
-        progress: show a tqdm bar with the running losses.
+        progress: print one line per epoch (its record) and, when stderr is a terminal, a tqdm
+            bar with the running losses (in a file or pipe there is no bar: no ``\r`` redraws).
         callbacks: callables ``cb(trainer, event)``, event "step" (after each step) or
             "epoch" (after each epoch's record); raising KeyboardInterrupt stops the run
             cleanly (checkpoint saved).
@@ -154,6 +157,8 @@ class Trainer:
         self._stop = False
         self._in_step = False
         self.last_checkpoint = None
+        self.epochs_trained = 0  # epochs the last fit() call trained (not those it resumed)
+        self.fit_seconds = 0.0  # wall time of the last fit() call
 
     # -- learning-rate schedule ------------------------------------------------------------
     def epoch_lr_factor(self, epoch):
@@ -362,6 +367,8 @@ class Trainer:
         Returns the history (one dict per epoch)."""
         import pydeepgen as pdg
 
+        t_fit = time.perf_counter()
+        self.epochs_trained = 0
         arrays = as_arrays(data)
         n = arrays[0].shape[0]
         if n == 0:
@@ -398,10 +405,10 @@ class Trainer:
                 self._apply_lr_schedule()
                 t0 = time.perf_counter()
                 if self.progress:
-                    from tqdm.auto import tqdm
-
-                    bar = tqdm(total=steps, initial=self._batch_index, leave=False,
-                               desc=f"epoch {self.epoch + 1}/{self.epochs}", dynamic_ncols=True)
+                    # a bar redrawn in place only on a terminal: in a file or pipe the per-epoch
+                    # line below is the whole progress report (no \r redraws)
+                    bar = progress_bar(steps, f"epoch {self.epoch + 1}/{self.epochs}",
+                                       sys.stderr, initial=self._batch_index, plain=False)
                 while self._batch_index < steps:
                     lo = self._batch_index * self.batch_size
                     idx = self._perm[lo: lo + self.batch_size]
@@ -442,11 +449,14 @@ class Trainer:
                 self._perm = None
                 self._batch_index = 0
                 self.history.append(record)
+                self.epochs_trained += 1
                 if logger is not None:
                     logger.write(record)
                 if self.progress:
                     print(" ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
-                                   for k, v in record.items()), flush=True)
+                                   for k, v in record.items()  # digits_*: see the readout
+                                   if isinstance(v, (int, float, str))
+                                   and not k.startswith("digits_")), flush=True)
                 if self.out_dir is not None and (
                     (self.checkpoint_every and self.epoch % self.checkpoint_every == 0)
                     or self.epoch == self.epochs
@@ -472,9 +482,11 @@ class Trainer:
                 bar.close()
             if old_handler is not None:
                 signal.signal(signal.SIGINT, old_handler)
+            self.fit_seconds = time.perf_counter() - t_fit
         if self.interrupted:
             return self.history
         self.finish()
+        self.fit_seconds = time.perf_counter() - t_fit
         return self.history
 
     def after_epoch(self):
