@@ -214,3 +214,63 @@ def test_distributed_sampler_shards_like_pytorch():
 def test_bad_arguments_raise(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+TRAINER = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import pydeepgen as pdg
+    from pydeepgen import nn
+    from pydeepgen.train import SupervisedTrainer
+
+    out, batch, distributed, epochs = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", int(sys.argv[4])
+    resume = len(sys.argv) > 5
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((64, 5)).astype(np.float32)
+    y = rng.integers(0, 3, 64)
+    pdg.manual_seed(11)
+    model = nn.Sequential(nn.Linear(5, 16), nn.Tanh(), nn.Linear(16, 3))
+    tr = SupervisedTrainer(model, lr=1e-2, epochs=epochs, batch_size=batch, out_dir=out, seed=5,
+                           progress=True, distributed=distributed, handle_sigint=False)
+    tr.fit((x, y), resume=resume)
+    import pydeepgen.distributed as dist
+    if dist.rank() == 0:
+        np.savez(out + "/params.npz", **{k: v.numpy() for k, v in model.state_dict().items()})
+        print("history", [round(h["loss"], 6) for h in tr.history], flush=True)
+""")
+
+
+def _trainer(tmp_path, n, out, batch, epochs, resume=False):
+    script = tmp_path / "trainer.py"
+    script.write_text(TRAINER)
+    args = [sys.executable, str(script), str(tmp_path / out), str(batch), "1" if n > 1 else "0",
+            str(epochs)] + (["resume"] if resume else [])
+    cmd = args if n == 1 else ["mpiexec", "-n", str(n), "--oversubscribe", "--bind-to", "none"] + args
+    env = dict(_env(), PDG_NO_MPI="1") if n == 1 else _env()
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+
+
+@needs_mpi
+def test_distributed_trainer_matches_one_process_and_resumes(tmp_path):
+    r1 = _trainer(tmp_path, 1, "one", 16, 3)
+    assert r1.returncode == 0, r1.stdout + r1.stderr
+    r2 = _trainer(tmp_path, 2, "two", 8, 3)  # 2 ranks x 8 = the same global batch of 16
+    assert r2.returncode == 0, r2.stdout + r2.stderr
+    a, b = np.load(tmp_path / "one" / "params.npz"), np.load(tmp_path / "two" / "params.npz")
+    for k in a:
+        np.testing.assert_allclose(b[k], a[k], rtol=2e-5, atol=2e-6, err_msg=k)
+    # the logged losses are averaged over ranks, so they match the single process's too
+    h1 = eval(r1.stdout.split("history", 1)[1].splitlines()[0])
+    h2 = eval(r2.stdout.split("history", 1)[1].splitlines()[0])
+    np.testing.assert_allclose(h2, h1, rtol=1e-4)
+    assert r2.stdout.count("epoch 3") == 1  # one rank prints
+    # resume across runs with the same world size; another world size is refused
+    r3 = _trainer(tmp_path, 2, "split", 8, 2)
+    assert r3.returncode == 0, r3.stderr
+    r4 = _trainer(tmp_path, 2, "split", 8, 3, resume=True)
+    assert r4.returncode == 0, r4.stdout + r4.stderr
+    c = np.load(tmp_path / "split" / "params.npz")
+    for k in a:
+        np.testing.assert_allclose(c[k], b[k], rtol=1e-6, atol=1e-7, err_msg=k)
+    r5 = _trainer(tmp_path, 1, "split", 8, 4, resume=True)
+    assert r5.returncode != 0 and "trained by 2 processes" in r5.stderr

@@ -115,11 +115,18 @@ class Trainer:
         lr_schedule: None (constant) or "cosine": every optimizer's learning rate in epoch e
             is its initial value times ``(1 + cos(pi * e / epochs)) / 2``. A function of the
             epoch only, so a resumed run continues on the same schedule.
+        distributed: data-parallel over MPI (run under ``mpiexec -n N``): every module gets
+            :class:`~pydeepgen.distributed.DistributedDataParallel` (rank 0's weights, averaged
+            gradients); each step's global batch of ``batch_size * N`` samples (the same
+            shuffle on every rank, padded to a multiple of N as DistributedSampler pads) is
+            split so rank r takes its samples r, r + N, ...; the epoch's logged losses are
+            averaged over ranks; only rank 0 writes logs, checkpoints, plots and samples and
+            prints. A resume needs the same N. With one process it is the plain trainer.
     """
 
     def __init__(self, epochs=10, batch_size=64, seed=0, out_dir=None, checkpoint_every=1,
                  log_format="jsonl", progress=True, callbacks=(), drop_last=False, meta=None,
-                 handle_sigint=True, plot_every=1, lr_schedule=None):
+                 handle_sigint=True, plot_every=1, lr_schedule=None, distributed=False):
         import pydeepgen as pdg
 
         if lr_schedule not in (None, "constant", "cosine"):
@@ -157,6 +164,12 @@ class Trainer:
         self._stop = False
         self._in_step = False
         self.last_checkpoint = None
+        self.distributed = bool(distributed)
+        self._rank, self._world, self._ddp = 0, 1, None
+        if self.distributed:
+            from ..distributed import comm
+
+            self._rank, self._world = comm.init()
         self.epochs_trained = 0  # epochs the last fit() call trained (not those it resumed)
         self.fit_seconds = 0.0  # wall time of the last fit() call
 
@@ -222,6 +235,7 @@ class Trainer:
                 "seed": self.seed,
                 "batch_size": self.batch_size,
                 "drop_last": self.drop_last,
+                "world_size": self._world,
             },
             "history": list(self.history),
             "meta": self.meta,
@@ -232,6 +246,10 @@ class Trainer:
         import pydeepgen as pdg
 
         loop = state["loop"]
+        if int(loop.get("world_size", 1)) != self._world:
+            raise CheckpointError(f"checkpoint was trained by {loop.get('world_size', 1)} processes; "
+                                  f"resume it with as many (mpiexec -n {loop.get('world_size', 1)}), "
+                                  f"not {self._world}")
         if loop["batch_size"] != self.batch_size or loop["drop_last"] != self.drop_last:
             raise CheckpointError(
                 f"checkpoint was trained with batch size {loop['batch_size']} (drop_last="
@@ -356,7 +374,38 @@ class Trainer:
         self._counts = {}
 
     def _steps_per_epoch(self, n):
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        n, b = self._padded(n), self.batch_size * self._world
+        return n // b if self.drop_last else math.ceil(n / b)
+
+    def _padded(self, n):
+        """Samples per epoch: n, or (distributed) n padded up to a multiple of the world size."""
+        return -(-n // self._world) * self._world
+
+    def _batch_indices(self):
+        """This rank's sample indices of the current step."""
+        b = self.batch_size * self._world
+        lo = self._batch_index * b
+        if self._world == 1:
+            return self._perm[lo: lo + b]
+        n = self._perm.shape[0]
+        total = self._padded(n)
+        perm = self._perm if total == n else np.concatenate([self._perm, self._perm[:total - n]])
+        return perm[lo: lo + b][self._rank::self._world]
+
+    def _reduce_epoch_sums(self):
+        """Distributed: the epoch's loss sums and counts summed over ranks (same keys on all)."""
+        if self._world == 1 or not self._sums:
+            return
+        import pydeepgen as pdg
+        from ..distributed import comm
+
+        keys = sorted(self._sums)
+        t = pdg.tensor([self._sums[k] for k in keys] + [float(self._counts[k]) for k in keys],
+                       dtype=pdg.float64)
+        comm.all_reduce(t)
+        v = t.tolist()
+        for i, k in enumerate(keys):
+            self._sums[k], self._counts[k] = v[i], int(round(v[len(keys) + i]))
 
     def fit(self, data, resume=False, init_from=None):
         """Train on ``data`` (see :func:`as_arrays`) until ``self.epochs`` epochs are done.
@@ -375,7 +424,8 @@ class Trainer:
             raise ValueError("no training data")
         steps = self._steps_per_epoch(n)
         if steps == 0:
-            raise ValueError(f"{n} samples make no full batch of {self.batch_size} (drop_last)")
+            raise ValueError(f"{n} samples make no full batch of {self.batch_size * self._world} "
+                             f"(drop_last)")
         if self._base_lrs is None:  # before a resume loads the optimizers' decayed rates
             self._base_lrs = [g["lr"] for opt in self.optimizers.values()
                               for g in opt.param_groups]
@@ -386,6 +436,13 @@ class Trainer:
             if self._perm is not None and self._perm.shape[0] != n:
                 raise CheckpointError(f"checkpoint was trained on {self._perm.shape[0]} samples, "
                                       f"the data has {n}")
+        if self.distributed and self._ddp is None:
+            from ..distributed import DistributedDataParallel
+
+            # rank 0's (possibly resumed) weights and buffers on every rank, gradient hooks on
+            self._ddp = [DistributedDataParallel(m) for m in self.modules.values()]
+            if self._rank != 0:  # every file and line of output comes from rank 0
+                self.out_dir, self.progress, self.plot_every = None, False, 0
         logger = None
         if self.out_dir is not None:
             self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -410,8 +467,7 @@ class Trainer:
                     bar = progress_bar(steps, f"epoch {self.epoch + 1}/{self.epochs}",
                                        sys.stderr, initial=self._batch_index, plain=False)
                 while self._batch_index < steps:
-                    lo = self._batch_index * self.batch_size
-                    idx = self._perm[lo: lo + self.batch_size]
+                    idx = self._batch_indices()
                     batch = tuple(pdg.from_numpy(np.ascontiguousarray(a[idx])) for a in arrays)
                     self._in_step = True
                     losses = {k: float(v) for k, v in self.train_step(batch).items()}
@@ -436,6 +492,7 @@ class Trainer:
                 if bar is not None:
                     bar.close()
                     bar = None
+                self._reduce_epoch_sums()
                 record = {"epoch": self.epoch + 1}
                 record.update({k: v / self._counts[k] for k, v in self._sums.items()})
                 self.end_epoch(record)
