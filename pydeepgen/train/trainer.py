@@ -119,7 +119,9 @@ class Trainer:
             :class:`~pydeepgen.distributed.DistributedDataParallel` (rank 0's weights, averaged
             gradients); each step's global batch of ``batch_size * N`` samples (the same
             shuffle on every rank, padded to a multiple of N as DistributedSampler pads) is
-            split so rank r takes its samples r, r + N, ...; the epoch's logged losses are
+            split so rank r takes its samples r, r + N, ...; the default generator (latent
+            noise, dropout) is re-seeded each step from (seed, step, rank), so ranks draw
+            different noise and a resumed run draws what it would have; the epoch's logged losses are
             averaged over ranks; only rank 0 writes logs, checkpoints, plots and samples and
             prints. A resume needs the same N. With one process it is the plain trainer.
     """
@@ -468,6 +470,8 @@ class Trainer:
                                        sys.stderr, initial=self._batch_index, plain=False)
                 while self._batch_index < steps:
                     idx = self._batch_indices()
+                    if self._world > 1:  # each rank its own noise/dropout stream, the same on resume
+                        pdg.manual_seed((self.seed * 1_000_003 + self.global_step) * 4096 + self._rank)
                     batch = tuple(pdg.from_numpy(np.ascontiguousarray(a[idx])) for a in arrays)
                     self._in_step = True
                     losses = {k: float(v) for k, v in self.train_step(batch).items()}
