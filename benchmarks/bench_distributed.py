@@ -131,9 +131,11 @@ def exchange_worker(args):
 
 
 def fit_alpha_beta(rows, world):
-    """Least squares t = alpha + (2 (N-1) / N) * bytes / bandwidth over the sweep."""
+    """Least squares t = alpha + (2 (N-1) / N) * bytes / bandwidth over the sizes up to 4 MiB
+    (beyond, the buffers leave the caches and the time grows faster than the bytes)."""
     if world == 1:
         return None
+    rows = [r for r in rows if r["bytes"] <= 4 << 20]
     b = np.array([r["bytes"] for r in rows], float) * 2 * (world - 1) / world
     t = np.array([r["median_s"] for r in rows], float)
     A = np.stack([np.ones_like(b), b], 1)
