@@ -135,4 +135,5 @@ def _math_variants():
 
 
 register("math", _math_variants, _C.set_math_variant, _C.get_math_variant)
+register("binary", _C.binary_variants, _C.set_binary_variant, _C.get_binary_variant)
 

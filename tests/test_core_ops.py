@@ -626,3 +626,23 @@ def test_scalar_mod_tensor():
 def test_randint_high_size_form():
     r = pdg.randint(5, (100,)).numpy()
     assert r.min() >= 0 and r.max() < 5
+
+
+def test_binary_variants_are_listed_chosen_and_agree():
+    # pdg.kernels lists and switches every family, the binary fast path included (issue 25)
+    assert {"binary", "conv", "gemm", "math", "norm", "optim", "rnn"} <= set(pdg.kernels.families())
+    names = [v.name for v in pdg.kernels.list("binary")]
+    assert names == ["01_scalar", "02_avx2"]
+    g = np.random.default_rng(25)
+    a = pdg.tensor(g.standard_normal(1003).astype(np.float32))
+    b = pdg.tensor(g.standard_normal(1003).astype(np.float32) + 0.1)
+    ops = [lambda: a + b, lambda: a - b, lambda: a * b, lambda: a / b, lambda: pdg.maximum(a, b),
+           lambda: pdg.minimum(a, b)]
+    fast = [f().numpy().copy() for f in ops]
+    with pdg.kernels.use("binary", "01_scalar"):
+        assert pdg.kernels.current("binary") == "01_scalar"
+        slow = [f().numpy().copy() for f in ops]
+    for x, y in zip(fast, slow):
+        np.testing.assert_array_equal(x, y)  # the same IEEE operations: bit for bit
+    with pytest.raises(ValueError, match="set_binary_variant: unknown variant 'x'"):
+        pdg.kernels.use("binary", "x")

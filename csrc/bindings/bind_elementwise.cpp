@@ -6,6 +6,9 @@ using namespace pdg;
 using namespace pdg::bind;
 
 PDG_BINDINGS(binary, 10) {
+    m.def("binary_variants", &binary_variants);
+    m.def("set_binary_variant", &set_binary_variant, py::arg("name"));
+    m.def("get_binary_variant", &get_binary_variant);
     m.def("binary_forward", &binary_forward, nogil(), py::arg("op"), py::arg("out"), py::arg("a"),
           py::arg("b"), py::arg("shape"), py::arg("a_strides"), py::arg("a_offset"),
           py::arg("b_strides"), py::arg("b_offset"));

@@ -5,7 +5,10 @@
 // for the contiguous and scalar-broadcast cases, which the compiler vectorizes.
 #include "cpu/binary.h"
 
+#include <atomic>
 #include <cmath>
+#include <string>
+#include <tuple>
 
 #include "core/cpu_features.h"
 #include "core/strided.h"
@@ -83,12 +86,17 @@ T nan_min(T a, T b) {
     return a < b ? a : b;
 }
 
+// The variant pdg.kernels("binary") chose: -1 auto, 0 the scalar loops, 1 AVX2 rows.
+std::atomic<int> g_binary_variant{-1};
+
 // Contiguous rows of float arithmetic go to the AVX2 build of binary_loops.h
-// when the CPU has it; returns false when the op/type has no such loop.
+// when the CPU has it (and the scalar variant was not forced); returns false
+// when the op/type has no such loop.
 template <class T>
 bool simd_row(int op, T* o, const T* a, const T* b, int64_t n, int mode) {
 #if PDG_X86_SIMD
-    if (op < 0 || !cpu_has_avx2_fma()) return false;
+    if (op < 0 || g_binary_variant.load(std::memory_order_relaxed) == 0 || !cpu_has_avx2_fma())
+        return false;
     if constexpr (std::is_same_v<T, float>) return avx2::binary_row_f32(op, o, a, b, n, mode);
     else if constexpr (std::is_same_v<T, double>) return avx2::binary_row_f64(op, o, a, b, n, mode);
     else return false;
@@ -281,6 +289,30 @@ void binary_backward(int op_code, std::optional<Buffer> da, std::optional<Buffer
                                  a.data<scalar_t>() + a_offset, b.data<scalar_t>() + b_offset,
                                  out.data<scalar_t>(), plan);
     });
+}
+
+std::vector<std::tuple<std::string, std::string, bool>> binary_variants() {
+    return {{"01_scalar", "plain C++ loops over strided rows (the reference)", true},
+            {"02_avx2", "contiguous float rows in the AVX2 build of binary_loops.h", cpu_has_avx2_fma()}};
+}
+
+void set_binary_variant(const std::string& name) {
+    if (name == "auto") g_binary_variant = -1;
+    else if (name == "01_scalar") g_binary_variant = 0;
+    else if (name == "02_avx2") {
+        if (!cpu_has_avx2_fma())
+            throw ValueError("set_binary_variant: 02_avx2 needs AVX2+FMA, which this CPU (or the "
+                             "SIMD cap) does not have");
+        g_binary_variant = 1;
+    } else {
+        throw ValueError(str("set_binary_variant: unknown variant '", name,
+                             "' (expected auto, 01_scalar or 02_avx2)"));
+    }
+}
+
+std::string get_binary_variant() {
+    const int v = g_binary_variant.load(std::memory_order_relaxed);
+    return (v != 0 && cpu_has_avx2_fma()) ? "02_avx2" : "01_scalar";
 }
 
 }  // namespace pdg

@@ -1,5 +1,7 @@
 #pragma once
 #include <optional>
+#include <string>
+#include <tuple>
 #include <vector>
 #include "core/buffer.h"
 #include "core/cpu_features.h"
@@ -13,6 +15,13 @@ enum class BinaryOp : int {
     LogicalAnd, LogicalOr, LogicalXor,                     // -> bool
     FloorDiv, Remainder,                                   // no gradient
 };
+
+// The variants of the family for pdg.kernels: (name, description, supported).
+// "01_scalar" forces the plain loops; "02_avx2" (and "auto" on an AVX2 CPU) sends
+// contiguous float rows to the AVX2 build; the results are identical (IEEE ops).
+std::vector<std::tuple<std::string, std::string, bool>> binary_variants();
+void set_binary_variant(const std::string& name);
+std::string get_binary_variant();
 
 // binary_forward: out = a (op) b with broadcasting.
 // Args:
