@@ -18,8 +18,10 @@ convolution) and with the naive ones (``pdg.kernels.use("gemm", "01_naive")``,
 ``pdg.kernels.use("conv", "01_reference")``) and projects the time per epoch: what the
 fast kernels buy.
 
-MNIST is read from ``--data-root``, ``$PDG_TEST_DATA`` or a ``shared/data`` folder above
-this script (the folder holding ``mnist/``); without it the lab says so and exits.
+MNIST is read from the data root the ``pydeepgen`` command uses (``--data-root``, else
+``$PDG_DATA``, else a ``shared/data`` folder beside the checkout, else
+``~/.cache/pydeepgen/data``: the folder holding ``mnist/``); without it the lab says so and
+exits.
 
     python examples/08_mnist_mlp_vs_cnn.py [--quick] [--out DIR] [--data-root DIR]
 """
@@ -34,7 +36,8 @@ import numpy as np  # noqa: E402
 import pydeepgen as pdg  # noqa: E402
 import pydeepgen.nn.functional as F  # noqa: E402
 from pydeepgen import data, datasets, models, optim  # noqa: E402
-from _common import Timer, find_data, heading, parse_args, pyplot, save_fig, say  # noqa: E402
+from _common import (Timer, data_searched, find_data, heading, parse_args, pyplot,  # noqa: E402
+                     save_fig, say)
 
 LAB = "08_mnist_mlp_vs_cnn"
 MEAN, STD = 0.1307, 0.3081
@@ -147,8 +150,9 @@ def main(argv=None):
     heading("Lab 8: MNIST, MLP vs CNN")
     mnist_dir = find_data("mnist", args.data_root)
     if mnist_dir is None:
-        say("MNIST not found (looked in --data-root, $PDG_TEST_DATA and shared/data folders "
-            "above this script): skipping the lab. Point --data-root at the folder holding mnist/.")
+        say(f"MNIST not found (looked in {data_searched('mnist', args.data_root)}): skipping "
+            "the lab. Point --data-root (or $PDG_DATA) at the folder holding mnist/ (the "
+            "pydeepgen command's --download fetches it into ~/.cache/pydeepgen/data).")
         return {"skipped": True}
     xtr, ytr = load_mnist(mnist_dir.parent, True, n_train)
     xte, yte = load_mnist(mnist_dir.parent, False, n_test)

@@ -9,13 +9,13 @@ that dict). This module gives them the common pieces:
   ``--no-plots`` plus lab options
 - ``out_dir``: where plots go (``--out`` or ``./lab_outputs/<lab>``), created on demand
 - ``pyplot``: matplotlib with the headless Agg backend
-- ``find_data``: the shared data folder (``--data-root``, ``$PDG_TEST_DATA``, or a
-  ``shared/data`` folder above this file)
+- ``find_data``: a data set in the data root that the ``pydeepgen`` command uses too
+  (``--data-root``, else ``$PDG_DATA``, else a ``shared/data`` folder beside the checkout,
+  else ``~/.cache/pydeepgen/data``: :func:`pydeepgen.datasets.roots.data_root`)
 - ``heading`` / ``say``: uniform printed output
 """
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -30,8 +30,9 @@ def parse_args(argv, description, lab, add_options=None):
                    help=f"folder for plots (default ./lab_outputs/{lab})")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--data-root", default=None,
-                   help="folder holding the shared data sets (default $PDG_TEST_DATA or "
-                        "a shared/data folder above this script)")
+                   help="folder holding the data sets (default: $PDG_DATA, else a "
+                        "shared/data folder beside the checkout, else "
+                        "~/.cache/pydeepgen/data, as for the pydeepgen command)")
     p.add_argument("--no-plots", action="store_true", help="skip writing PNG files")
     p.add_argument("--threads", type=int, default=None,
                    help="threads for pydeepgen's kernels (default: the library's default); "
@@ -75,23 +76,24 @@ def save_fig(fig, args, name, dpi=90):
 
 
 def find_data(name, data_root=None):
-    """Path of ``name`` (a file or folder) in the shared data folder, or None if absent.
+    """Path of ``name`` (a file or folder, e.g. ``"mnist"``) in the data root, or None if absent.
 
-    Looks in ``data_root``, then ``$PDG_TEST_DATA``, then every ``shared/data`` folder
-    found walking up from this file (the project's checkout sits beside ``shared/``).
+    The data root is pydeepgen's own (:func:`pydeepgen.datasets.roots.data_root`):
+    ``data_root`` (``--data-root``), else ``$PDG_DATA``, else a ``shared/data`` folder beside
+    the checkout that holds ``name``, else ``~/.cache/pydeepgen/data``; the labs find what the
+    ``pydeepgen`` command finds.
     """
-    roots = []
-    if data_root:
-        roots.append(Path(data_root))
-    if os.environ.get("PDG_TEST_DATA"):
-        roots.append(Path(os.environ["PDG_TEST_DATA"]))
-    for parent in Path(__file__).resolve().parents:
-        roots.append(parent / "shared" / "data")
-    for root in roots:
-        candidate = root / name
-        if candidate.exists():
-            return candidate
-    return None
+    from pydeepgen.datasets.roots import data_root as lookup
+
+    candidate = lookup(data_root, need=name) / name
+    return candidate if candidate.exists() else None
+
+
+def data_searched(name, data_root=None):
+    """Where :func:`find_data` looked for ``name``, for a "not found" message."""
+    from pydeepgen.datasets.roots import searched_text
+
+    return searched_text(data_root, name)
 
 
 def heading(text):

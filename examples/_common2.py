@@ -8,15 +8,17 @@ printing; this module adds what the generative labs share:
   loss is the non-saturating ``-log D(G(z))`` or the original saturating ``log(1 - D(G(z)))``
 - ``grad_norm``: L2 norm of the gradients currently held by a module's parameters
 - ``fit_normal``: maximum-likelihood normal fit (what ``scipy.stats.norm.fit`` returns)
-- ``mnist_or_digits``: MNIST images from the shared data folder, or the embedded 8x8
+- ``mnist_or_digits``: MNIST images from the data root (``find_data``), or the embedded 8x8
   digits when MNIST is absent (quick modes use the digits: no download, seconds to train)
-- ``grid_image``: tile a batch of images into one array for ``imshow``
+- ``grid_image``: tile a batch of images into one array for ``imshow`` (with
+  ``pydeepgen.utils.image.make_grid``)
 """
 
 import numpy as np
 
 import pydeepgen as pdg
 import pydeepgen.nn.functional as F
+from pydeepgen.utils.image import make_grid
 
 from _common import find_data, say
 
@@ -76,7 +78,7 @@ def fit_normal(values):
 def mnist_or_digits(args, n_train, n_test=0, prefer_mnist=True):
     """Images scaled to [-1, 1] and labels: ``(x_train (N,1,H,W), y_train, x_test, y_test, name)``.
 
-    MNIST (28x28) from the shared data folder when ``prefer_mnist`` and it is there,
+    MNIST (28x28) from the data root (``_common.find_data``) when ``prefer_mnist`` and it is there,
     else the embedded 8x8 digits (1797 images; the last 297 are the test split).
     Arrays are NumPy float32 / int64; the first ``n_train`` / ``n_test`` are kept.
     """
@@ -116,15 +118,18 @@ def _mnist_arrays(ds, n):
 
 
 def grid_image(images, nrow):
-    """Tile ``images`` (N, 1, H, W) or (N, H, W) into one (rows*H, nrow*W) array, 1-px gaps."""
+    """Tile ``images`` (N, 1, H, W) or (N, H, W) into one (rows*H, nrow*W) array for
+    ``imshow``: ``nrow`` images per row, 1-pixel gaps, no outer border, gaps and empty cells
+    filled with the smallest value. Built by ``pydeepgen.utils.image.make_grid`` (padding 1,
+    the border cropped off)."""
     a = np.asarray(images, dtype=np.float32)
     if a.ndim == 4:
         a = a[:, 0]
     n, h, w = a.shape
-    rows = (n + nrow - 1) // nrow
-    out = np.full((rows * (h + 1) - 1, nrow * (w + 1) - 1), float(a.min()) if n else 0.0,
-                  dtype=np.float32)
-    for i in range(n):
-        r, c = divmod(i, nrow)
-        out[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = a[i]
-    return out
+    lo = float(a.min()) if n else 0.0
+    if n < nrow:  # make_grid narrows to n columns; keep nrow, the empty cells blank
+        a = np.concatenate([a, np.full((nrow - n, h, w), lo, np.float32)])
+    if len(a) == 1:  # make_grid returns a lone image as it is, without padding
+        return a[0].copy()
+    grid = make_grid(a[:, None], nrow=nrow, padding=1, pad_value=lo).numpy()
+    return np.ascontiguousarray(grid[0, 1:-1, 1:-1])

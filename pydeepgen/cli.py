@@ -17,6 +17,9 @@ import math
 import sys
 from pathlib import Path
 
+from .datasets.roots import data_root as find_data_root
+from .datasets.roots import searched_text
+
 COMMANDS = {}
 
 
@@ -209,18 +212,17 @@ def data_error(e, dataset, data_root, model=None):
     --dataset digits) instead of the Python API's (download=True, root=)."""
     import re
 
-    from .datasets import default_root
-
     msg = _one_line(e)
     m = re.search(r"file (\S+) not found", msg)
     if m is None:  # a corrupt or truncated file: the message says which
         return msg.replace("(download=True)", "(--download)")
     from .train.recipes import DOWNLOADABLE, _dataset_class
 
-    root = Path(data_root).expanduser() if data_root else default_root()
     cls = _dataset_class(dataset) if dataset in DOWNLOADABLE else None
-    folder = root / cls.folder if cls is not None else root
-    text = (f"{dataset}: {m.group(1)} not found in {folder}. Pass --download to fetch it"
+    root = find_data_root(data_root, need=cls._needs() if cls is not None else dataset)
+    text = (f"{dataset}: {m.group(1)} not found (searched "
+            f"{searched_text(data_root, cls.folder if cls is not None else None)}). Pass "
+            f"--download to fetch it"
             + (f" from {cls.mirrors[0]}" if cls is not None else "")
             + f" into {root}, or point --data-root DIR (or $PDG_DATA) at a folder holding "
               f"{cls.folder if cls is not None else dataset}/")
@@ -395,8 +397,10 @@ def _configure_train(p):
                         "8x8 digits) and airline ship with the install; mnist and "
                         "fashion-mnist need --download or --data-root")
     p.add_argument("--data-root", default=None, metavar="DIR",
-                   help="folder holding mnist/ or fashion-mnist/ (default: $PDG_DATA, else "
-                        "~/.cache/pydeepgen/data)")
+                   help="folder holding mnist/ or fashion-mnist/ (default: $PDG_DATA, else a "
+                        "shared/data folder beside the checkout that holds the dataset, else "
+                        "$PDG_CACHE/data, i.e. ~/.cache/pydeepgen/data, where --download puts "
+                        "the files)")
     p.add_argument("--download", action="store_true",
                    help="fetch MNIST or Fashion-MNIST into the data root first if files are "
                         "missing (md5-checked; the other datasets need no download)")
@@ -737,8 +741,9 @@ def _configure_eval(p):
                         "others)")
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the latent draw")
     p.add_argument("--data-root", default=None, metavar="DIR",
-                   help="folder holding mnist/ (default: the run's, else $PDG_DATA, else "
-                        "~/.cache/pydeepgen/data)")
+                   help="folder holding mnist/ (default: the run's --data-root, else "
+                        "$PDG_DATA, else a shared/data folder beside the checkout that holds "
+                        "mnist/, else $PDG_CACHE/data, i.e. ~/.cache/pydeepgen/data)")
     p.add_argument("--download", action="store_true",
                    help="fetch the MNIST files the metric needs into the data root first if "
                         "missing")

@@ -16,9 +16,7 @@ from pydeepgen.cli import main
 from pydeepgen.train import load_checkpoint, save_checkpoint
 from pydeepgen.train.checkpoint import flatten_state
 
-DATA = Path(os.environ.get("PDG_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-needs_mnist = pytest.mark.skipif(not (DATA / "mnist" / "train-images-idx3-ubyte.gz").is_file(),
-                                 reason=f"MNIST not found under {DATA} (set PDG_TEST_DATA)")
+from conftest import DATA, needs_mnist
 
 
 @pytest.fixture(autouse=True)
@@ -686,3 +684,121 @@ def test_readme_says_where_things_go():
     for text in ("examples/", "docs/labs.md", "--overwrite", "--download", "--metric digits",
                  "samples/sample-seed", "$PDG_DATA"):
         assert text in readme, text
+
+
+# --------------------------------------------------------------------------------------
+# issue 25 item 4: one data root for the CLI, the Python API, the metrics, the examples and
+# the tests: --data-root > $PDG_DATA > a shared/data folder beside the checkout >
+# $PDG_CACHE/data (~/.cache/pydeepgen/data, where --download puts the files)
+# --------------------------------------------------------------------------------------
+
+
+def _test_images(capsys):
+    out = capsys.readouterr().out
+    m = re.search(r"\((\d+) mnist test images\)", out)
+    assert m, out
+    return int(m.group(1))
+
+
+def test_cli_data_root_precedence(data_roots, tmp_path, monkeypatch, capsys):
+    """The same checkpoint, evaluated as the data moves in: each place beats the later ones
+    (the number of test images says which MNIST was read)."""
+    from conftest import fake_mnist
+
+    monkeypatch.chdir(tmp_path)
+    fake_mnist(data_roots.cache, n=8)  # the download folder only
+    assert main(["train", "mlp", "--epochs", "1", "--batch-size", "8", "--quiet", "--threads",
+                 "1", "--out", "m"]) == 0
+    ev = ["eval", "m/checkpoint.safetensors", "--metric", "accuracy"]
+    capsys.readouterr()
+    assert main(ev) == 0 and _test_images(capsys) == 8
+    fake_mnist(data_roots.shared, n=6)  # a shared/data folder beside the checkout
+    assert main(ev) == 0 and _test_images(capsys) == 6
+    fake_mnist(tmp_path / "env", n=10)
+    monkeypatch.setenv("PDG_DATA", str(tmp_path / "env"))
+    assert main(ev) == 0 and _test_images(capsys) == 10
+    fake_mnist(tmp_path / "mine", n=12)
+    assert main(ev + ["--data-root", str(tmp_path / "mine")]) == 0 and _test_images(capsys) == 12
+    monkeypatch.delenv("PDG_DATA")
+    monkeypatch.setenv("PDG_CACHE", str(tmp_path / "c"))  # the shared folder still wins
+    assert main(ev) == 0 and _test_images(capsys) == 6
+
+
+def test_cli_missing_data_names_the_places_searched(data_roots, tmp_path, monkeypatch,
+                                                    capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "mlp", "--dataset", "fashion-mnist", "--epochs", "1", "--quiet"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    for text in (str(data_roots.shared / "fashion-mnist"), "shared/data beside the checkout",
+                 str(data_roots.cache / "fashion-mnist"), "the download folder",
+                 f"--download to fetch it from {pdg.datasets.FashionMNIST.mirrors[0]} into "
+                 f"{data_roots.cache}", "--data-root DIR (or $PDG_DATA)"):
+        assert text in err[0], (text, err[0])
+    assert "root=" not in err[0] and "download=True" not in err[0]
+
+
+def test_cli_download_goes_to_the_cache(data_roots, tmp_path, monkeypatch, capsys):
+    """--download without --data-root or $PDG_DATA fetches into $PDG_CACHE/data (default
+    ~/.cache/pydeepgen/data), never into a shared/data folder that lacks the dataset."""
+    from pydeepgen.datasets import mnist
+
+    calls = []
+    monkeypatch.setattr(mnist.MNIST, "_download", _fake_mnist_download(calls))
+    monkeypatch.chdir(tmp_path)
+    train = ["train", "mlp", "--download", "--epochs", "1", "--limit", "16", "--batch-size",
+             "16", "--quiet", "--threads", "1"]
+    assert main(train + ["--out", "a"]) == 0
+    assert {c[1] for c in calls} == {data_roots.cache} and len(calls) == 4
+    assert not (data_roots.shared / "mnist").exists()
+    calls.clear()
+    monkeypatch.setenv("PDG_CACHE", str(tmp_path / "c"))
+    assert main(train + ["--dataset", "fashion-mnist", "--out", "b"]) == 0
+    assert {c[1] for c in calls} == {tmp_path / "c" / "data"} and len(calls) == 4
+
+
+def test_cli_data_root_as_a_user_runs_it(tmp_path):
+    """`python -m pydeepgen` in a fresh folder: $PDG_DATA is read, --data-root beats it."""
+    from conftest import fake_mnist
+
+    fake_mnist(tmp_path / "env", n=10)
+    fake_mnist(tmp_path / "mine", n=12)
+    env = dict(os.environ, PDG_DATA=str(tmp_path / "env"), HOME=str(tmp_path / "home"),
+               PDG_CACHE=str(tmp_path / "cache"))
+
+    def run(*args):
+        r = subprocess.run([sys.executable, "-m", "pydeepgen", *args], capture_output=True,
+                           text=True, env=env, timeout=120, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    run("train", "mlp", "--epochs", "1", "--batch-size", "10", "--quiet", "--threads", "1")
+    ev = ("eval", "runs/mlp/checkpoint.safetensors", "--metric", "accuracy", "--threads", "1")
+    assert "(10 mnist test images)" in run(*ev)
+    assert "(12 mnist test images)" in run(*ev, "--data-root", str(tmp_path / "mine"))
+
+
+def test_data_root_help_and_docs_name_the_precedence(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    train = " ".join(capsys.readouterr().out.split())
+    assert ("(default: $PDG_DATA, else a shared/data folder beside the checkout that holds the "
+            "dataset, else $PDG_CACHE/data") in train
+    root = Path(__file__).resolve().parents[1]
+    readme = " ".join((root / "README.md").read_text().split())
+    for text in ("--data-root DIR", "$PDG_DATA", "shared/data", "$PDG_CACHE/data",
+                 "~/.cache/pydeepgen/data", "$PDG_TEST_DATA"):
+        assert text in readme, text
+
+
+def test_docs_show_the_cli_as_it_is():
+    """docs/models.md and docs/generative.md: the 8x8 main job is scored with --metric
+    digits, samples go to <run>/samples/sample-seed<S>.png (no stale --out grid.png)."""
+    root = Path(__file__).resolve().parents[1]
+    models_md = (root / "docs" / "models.md").read_text()
+    gen_md = (root / "docs" / "generative.md").read_text()
+    for text in (models_md, gen_md):
+        assert "--out grid.png" not in text
+        assert "samples/sample-seed" in text
+    assert "eval runs/gan/checkpoint.safetensors --metric fid" not in models_md
+    assert "pydeepgen eval runs/gan/checkpoint.safetensors --metric digits" in models_md

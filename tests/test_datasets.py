@@ -2,10 +2,7 @@
 errors on corrupt copies, download with md5 check (local file:// mirror), the embedded
 datasets, synthetic generators and transforms."""
 
-import gzip
 import hashlib
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,28 +11,14 @@ import pydeepgen as pdg
 import pydeepgen.datasets as D
 from pydeepgen.datasets import transforms as T
 
+from conftest import DATA, fake_mnist, require_data, write_idx
 
-def _data_dir():
-    env = os.environ.get("PDG_TEST_DATA")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve()
-    # <repo>/tests/x.py -> <repo>/../shared/data (main checkout), or one level up (worktrees)
-    for up in (2, 3):
-        p = here.parents[up] / "shared" / "data"
-        if p.is_dir():
-            return p
-    return here.parents[2] / "shared" / "data"
-
-
-DATA = _data_dir()
 MNIST_TRAIN_HIST = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_HIST = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
 def _need(folder):
-    if not (DATA / folder / "t10k-labels-idx1-ubyte.gz").is_file():
-        pytest.skip(f"shared data {DATA / folder} not available (set PDG_TEST_DATA)")
+    require_data(f"{folder}/t10k-labels-idx1-ubyte.gz")
 
 
 @pytest.fixture(scope="module")
@@ -77,29 +60,8 @@ def test_mnist_loader_batches_match_samples(mnist_train):
     assert x.numpy().min() == -1.0 and x.numpy().max() == 1.0
 
 
-def _write_idx(path, arr, gz=True):
-    arr = np.asarray(arr, dtype=np.uint8)
-    raw = bytes([0, 0, 8, arr.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in arr.shape)
-    raw += arr.tobytes()
-    if gz:
-        with gzip.open(path, "wb") as f:
-            f.write(raw)
-    else:
-        Path(path).write_bytes(raw)
-    return raw
-
-
-def _fake_mnist(root, n=6, gz=True, folder="mnist"):
-    d = Path(root) / folder
-    d.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(0)
-    imgs = rng.integers(0, 256, (n, 28, 28))
-    labels = np.arange(n) % 10
-    suffix = ".gz" if gz else ""
-    for split in ("train", "t10k"):
-        _write_idx(d / f"{split}-images-idx3-ubyte{suffix}", imgs, gz)
-        _write_idx(d / f"{split}-labels-idx1-ubyte{suffix}", labels, gz)
-    return imgs, labels
+_write_idx = write_idx
+_fake_mnist = fake_mnist
 
 
 @pytest.mark.parametrize("gz", [True, False])
@@ -116,7 +78,91 @@ def test_default_root_env(tmp_path, monkeypatch):
     _fake_mnist(tmp_path)
     assert len(D.MNIST(train=False)) == 6
     monkeypatch.delenv("PDG_DATA")
-    assert D.default_root() == Path.home() / ".cache" / "pydeepgen" / "data"
+    assert D.default_root() == D.data_root()  # the old name of the one lookup
+
+
+# --------------------------------------------------------------------------------------
+# the one data-root lookup (pydeepgen.datasets.roots): explicit > $PDG_DATA > a shared/data
+# folder beside the checkout > $PDG_CACHE/data (~/.cache/pydeepgen/data)
+# --------------------------------------------------------------------------------------
+
+
+def test_data_root_precedence(data_roots, tmp_path, monkeypatch):
+    from pydeepgen.datasets import roots
+
+    shared, cache = data_roots.shared, data_roots.cache
+    assert roots.shared_data_dirs() == [shared]
+    assert roots.data_root() == shared  # a shared/data folder exists: nothing asked of it
+    assert roots.data_root(need="mnist") == cache  # ... but it does not hold mnist/
+    _fake_mnist(shared)
+    assert roots.data_root(need="mnist") == shared
+    assert roots.data_root(need=("nothing", "mnist")) == shared  # any of the alternatives
+    assert roots.data_root(need="fashion-mnist") == cache  # the download folder
+    monkeypatch.setenv("PDG_CACHE", str(tmp_path / "c"))
+    assert roots.cache_dir() == tmp_path / "c"
+    assert roots.data_root(need="fashion-mnist") == tmp_path / "c" / "data"
+    monkeypatch.setenv("PDG_DATA", str(tmp_path / "env"))  # taken as given, even empty
+    assert roots.data_root(need="mnist") == tmp_path / "env"
+    assert roots.search_path() == [("$PDG_DATA", tmp_path / "env")]
+    assert roots.data_root(tmp_path / "x", need="mnist") == tmp_path / "x"  # explicit wins
+    assert roots.data_root("~/d") == data_roots.home / "d"
+    assert roots.data_root("") == tmp_path / "env"  # an empty --data-root is no --data-root
+
+
+def test_data_root_nearest_shared_folder_and_none(data_roots, tmp_path, monkeypatch):
+    from pydeepgen.datasets import roots
+
+    inner = data_roots.work / "checkout" / "shared" / "data"  # shared/ inside the checkout
+    (inner / "mnist").mkdir(parents=True)
+    (data_roots.shared / "mnist").mkdir()
+    assert roots.shared_data_dirs() == [inner, data_roots.shared]
+    assert roots.data_root(need="mnist") == inner
+    # an install with no shared/data above it: the download folder
+    monkeypatch.setattr(roots, "__file__", str(tmp_path / "site" / "pydeepgen" / "datasets"
+                                               / "roots.py"))
+    assert roots.shared_data_dirs() == [] and roots.data_root() == data_roots.cache
+    assert roots.search_path() == [("the download folder", data_roots.cache)]
+
+
+def test_cache_dir_is_the_digits_classifier_cache(data_roots, tmp_path, monkeypatch):
+    from pydeepgen.datasets import roots
+    from pydeepgen.metrics import digits
+
+    assert roots.cache_dir() == digits.cache_dir() == data_roots.home / ".cache" / "pydeepgen"
+    monkeypatch.setenv("PDG_CACHE", str(tmp_path / "c"))
+    assert roots.cache_dir() == digits.cache_dir() == tmp_path / "c"
+    assert D.cache_dir is roots.cache_dir and D.data_root is roots.data_root
+
+
+def test_mnist_and_the_metrics_use_the_lookup(data_roots):
+    from pydeepgen.metrics import fid
+
+    imgs, _ = _fake_mnist(data_roots.shared, n=7)
+    ds = D.MNIST(train=False)
+    assert ds.root == data_roots.shared and len(ds) == 7
+    np.testing.assert_array_equal(fid.load_mnist_u8(train=False), imgs)  # FID's real images
+    with pytest.raises(D.DatasetError) as e:  # not in the shared folder: the download folder
+        D.FashionMNIST(train=False)
+    msg = str(e.value)
+    for text in ("t10k-images-idx3-ubyte.gz not found", "the data roots searched",
+                 str(data_roots.shared / "fashion-mnist"), "shared/data beside the checkout",
+                 str(data_roots.cache / "fashion-mnist"), "the download folder"):
+        assert text in msg, (text, msg)
+
+
+def test_download_goes_to_the_cache_not_the_shared_folder(data_roots, monkeypatch):
+    from pydeepgen.datasets import mnist
+
+    calls = []
+
+    def fake_download(self, name):
+        calls.append((self.root, name))
+        raise D.DatasetError("no network in tests")
+
+    monkeypatch.setattr(mnist.MNIST, "_download", fake_download)
+    with pytest.raises(D.DatasetError, match="no network"):
+        D.MNIST(train=False, download=True)
+    assert calls == [(data_roots.cache, "t10k-images-idx3-ubyte.gz")]
 
 
 def test_missing_file_message(tmp_path):

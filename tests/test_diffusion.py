@@ -4,8 +4,6 @@ free guidance, EMA, training a tiny UNet on 8x8 digits (loss falls), bit-for-bit
 EMA, the CLI, and bad input."""
 
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,9 +14,7 @@ from pydeepgen.models.diffusion import (DDPM, EMA, SelfAttention, UNet, beta_sch
                                         timestep_embedding)
 from pydeepgen.train.generative import GenerativeTrainer, load_gen_data
 
-DATA = Path(os.environ.get("PDG_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-needs_mnist = pytest.mark.skipif(not (DATA / "mnist" / "train-images-idx3-ubyte.gz").is_file(),
-                                 reason=f"MNIST not found under {DATA} (set PDG_TEST_DATA)")
+from conftest import DATA, needs_mnist
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,8 @@ import pytest
 
 import pydeepgen as pdg
 
+from conftest import DATA, MNIST_FILE, require_data
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
@@ -128,9 +130,9 @@ def test_lab07_breast_cancer(run_lab, tmp_path):
 
 @pytest.mark.lab08
 def test_lab08_mnist(run_lab):
-    r = run_lab("08_mnist_mlp_vs_cnn", "--no-plots")
-    if r.get("skipped"):
-        pytest.skip("MNIST data not found (set PDG_TEST_DATA to the shared data folder)")
+    require_data(MNIST_FILE, "mnist/train-images-idx3-ubyte.gz")
+    r = run_lab("08_mnist_mlp_vs_cnn", "--no-plots", "--data-root", str(DATA))
+    assert not r["skipped"]
     for name in ("mlp", "cnn"):
         m = r["models"][name]
         assert m["test_acc"][-1] > 0.6 and m["train_loss"][-1] < m["train_loss"][0]

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import DATA, LIPIZZANER_FILE, MNIST_FILE, data_file
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
@@ -58,22 +60,19 @@ def test_lab11_gan_line(tmp_path):
 
 
 def _mnist_present():
-    sys.path.insert(0, str(EXAMPLES))
-    from _common import find_data
-
-    return find_data("mnist") is not None
+    return data_file(MNIST_FILE) is not None
 
 
 @pytest.mark.lab12
 def test_lab12_gan_mnist(tmp_path):
-    r = run_lab("12_gan_mnist", tmp_path, "--threads", "1")
+    r = run_lab("12_gan_mnist", tmp_path, "--threads", "1", "--data-root", str(DATA))
     assert r["data"] == "digits 8x8"  # quick mode trains on the embedded digits
     assert np.isfinite(r["d_loss"]).all() and np.isfinite(r["g_loss"]).all()
     assert 0.2 < r["d_end"] < 2.0  # neither player wins outright
     assert -1.0 <= r["sample_min"] and r["sample_max"] <= 1.0  # Tanh output
     assert abs(r["sample_mean"] - r["real_mean"]) < 0.15  # ink level close to the data's
     assert Path(r["plot"]).stat().st_size > 1000
-    if _mnist_present():  # Lipizzaner's shipped generator scores far better than noise
+    if _mnist_present() and data_file(LIPIZZANER_FILE):  # Lipizzaner's generator beats noise
         assert r["lipizzaner_fid"] < 60 and r["noise_fid"] > 300
         assert r["lipizzaner_tvd"] < 0.2
 
@@ -113,7 +112,8 @@ def test_lab15_vae(tmp_path):
 def test_lab16_conditional_gan(tmp_path):
     if not _mnist_present():
         pytest.skip("MNIST not in the shared data: label accuracy needs 28x28 MNIST")
-    r = run_lab("16_conditional_gan", tmp_path, "--threads", "1", "--no-plots")
+    r = run_lab("16_conditional_gan", tmp_path, "--threads", "1", "--no-plots", "--data-root",
+                str(DATA))
     assert r["label_accuracy"] > 0.3  # 10% by chance
     assert sum(a > 0.8 for a in r["per_digit"]) >= 3  # several rows draw their own digit
 

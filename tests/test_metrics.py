@@ -2,7 +2,6 @@
 SciPy float64 computation, and the MNIST FID/TVD protocols against a NumPy/SciPy re-implementation
 of the whole pipeline (classifier forward included) on the shared data."""
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +11,11 @@ import pydeepgen as pdg
 from pydeepgen import metrics as M
 from pydeepgen.metrics import fid as fidmod
 
-DATA = Path(os.environ.get("PDG_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+from conftest import DATA, needs_mnist
+from conftest import needs_lipizzaner as needs_lipi
+
 MNIST_DIR = DATA / "mnist"
 LIPI = DATA / "lipizzaner"
-needs_mnist = pytest.mark.skipif(not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file(),
-                                 reason=f"MNIST not found under {DATA} (set PDG_TEST_DATA)")
-needs_lipi = pytest.mark.skipif(not (LIPI / "mnist-generator-000.npz").is_file(),
-                                reason=f"Lipizzaner generators not found under {DATA}")
 
 
 # --------------------------------------------------------------------------------------

@@ -1,7 +1,5 @@
 """pdg.models: shapes, parameter names, defaults, rebuild from config, GAN losses vs NumPy."""
 
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,7 +7,7 @@ import pytest
 import pydeepgen as pdg
 from pydeepgen import models
 
-DATA = Path(os.environ.get("PDG_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+from conftest import DATA, LIPIZZANER_FILE, require_data
 
 
 def test_mlp_shapes_and_errors():
@@ -75,9 +73,8 @@ def test_gan_defaults_are_lipizzaner():
 
 
 def test_lipizzaner_generator_loads():
-    path = DATA / "lipizzaner" / "mnist-generator-000.npz"
-    if not path.is_file():
-        pytest.skip("shared Lipizzaner data absent (set PDG_TEST_DATA)")
+    require_data(LIPIZZANER_FILE)
+    path = DATA / LIPIZZANER_FILE
     gan = models.GAN(data_shape=(1, 28, 28))
     with np.load(path) as f:
         w = {k: f[k] for k in f.files}

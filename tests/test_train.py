@@ -2,9 +2,7 @@
 (at an epoch boundary and mid-epoch after an interruption), logs, plots, sample grids."""
 
 import json
-import os
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +13,8 @@ from pydeepgen.train import (CheckpointError, GANTrainer, SupervisedTrainer, Tra
                              load_checkpoint, recipes, save_checkpoint)
 from pydeepgen.train.checkpoint import flatten_state, unflatten_state
 from pydeepgen.utils import make_grid, save_image
+
+from conftest import DATA, needs_mnist
 
 
 @pytest.fixture(autouse=True)
@@ -258,11 +258,7 @@ def test_info_gan_term():
         GANTrainer(tr.gan, info_weight=-1.0)
 
 
-_DATA = Path(os.environ.get("PDG_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-
-
-@pytest.mark.skipif(not (_DATA / "mnist" / "t10k-images-idx3-ubyte.gz").is_file(),
-                    reason="MNIST not in ../shared/data")
+@needs_mnist
 def test_ema_run_scores_the_raw_generator_too():
     # An EMA run reports both generators on the same latents: "fid" for the EMA copy and
     # "fid_raw" for the trained weights, which must match scoring the raw model by hand.
@@ -271,7 +267,7 @@ def test_ema_run_scores_the_raw_generator_too():
     pdg.manual_seed(5)
     gan = models.GAN(data_shape=(1, 28, 28), latent_dim=8, g_hidden=(16,), d_hidden=(16,))
     tr = GANTrainer(gan, epochs=1, batch_size=32, ema_decay=0.9, progress=False,
-                    data_root=_DATA, seed=3)
+                    data_root=DATA, seed=3)
     tr.fit([np.random.default_rng(0).uniform(-1, 1, (64, 1, 28, 28)).astype(np.float32)])
     s = tr.score(n=256, protocol="clean")
     assert {"fid", "tvd", "fid_raw", "tvd_raw"} <= set(s)
@@ -279,7 +275,7 @@ def test_ema_run_scores_the_raw_generator_too():
     gan.eval()
     with pdg.no_grad():
         x = gan.generate(gan.sample_noise(256, generator=pdg.Generator().manual_seed(4)))
-    ref = mnist_scores(x, protocol="clean", n=256, data_root=_DATA)
+    ref = mnist_scores(x, protocol="clean", n=256, data_root=DATA)
     assert s["fid_raw"] == pytest.approx(ref["fid"], rel=1e-9)
     assert s["tvd_raw"] == pytest.approx(ref["tvd"])
 

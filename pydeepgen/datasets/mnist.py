@@ -1,8 +1,10 @@
 """MNIST and Fashion-MNIST from their IDX files (gzipped or raw), with optional download.
 
 Files are looked up in ``root/<folder>/`` (``mnist`` or ``fashion-mnist``, the layout of
-the shared data directory) and in torchvision's ``root/<Name>/raw/``. ``download=True``
-fetches missing files from the standard public mirrors and checks their md5 before
+the shared data directory) and in torchvision's ``root/<Name>/raw/``; without ``root`` the
+folder is :func:`pydeepgen.datasets.roots.data_root`'s (``$PDG_DATA``, a ``shared/data``
+folder beside the checkout that holds the data set, ``~/.cache/pydeepgen/data``).
+``download=True`` fetches missing files from the standard public mirrors and checks their md5 before
 moving them into place. Any missing, truncated or corrupt file raises ``DatasetError``
 naming the file and saying how to get it.
 
@@ -23,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.dataset import Dataset
+from .roots import data_root, searched_text
 from .transforms import apply_batch
 
 __all__ = ["MNIST", "FashionMNIST", "DatasetError", "default_root", "read_idx"]
@@ -32,10 +35,10 @@ class DatasetError(RuntimeError):
     """A dataset file is missing, truncated or corrupt (the message says which and what to do)."""
 
 
-def default_root():
-    """``$PDG_DATA`` if set, else ``~/.cache/pydeepgen/data`` (independent of the cwd)."""
-    env = os.environ.get("PDG_DATA")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "pydeepgen" / "data"
+def default_root(need=None):
+    """The data root when none is given: :func:`pydeepgen.datasets.roots.data_root` (kept
+    under its old name)."""
+    return data_root(None, need)
 
 
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -102,7 +105,9 @@ class MNIST(Dataset):
 
     def __init__(self, root=None, train=True, transform=None, target_transform=None,
                  download=False):
-        self.root = Path(root).expanduser() if root is not None else default_root()
+        self._given_root = root is not None
+        self.root = Path(root).expanduser() if root is not None else data_root(
+            None, need=self._needs())
         self.train = bool(train)
         self.transform = transform
         self.target_transform = target_transform
@@ -127,6 +132,11 @@ class MNIST(Dataset):
         self.targets = from_numpy(self._labels)
 
     # -- files ---------------------------------------------------------------------------
+    @classmethod
+    def _needs(cls):
+        """What a shared data folder must hold to be this dataset's root."""
+        return (cls.folder, f"{cls.torchvision_folder}/raw")
+
     def _candidates(self, name):
         raw = name[:-3]
         dirs = [self.root / self.folder, self.root / self.torchvision_folder / "raw", self.root]
@@ -139,11 +149,13 @@ class MNIST(Dataset):
         if download:
             return self._download(name)
         where = self.root / self.folder
+        searched = "" if self._given_root else (
+            f"; the data roots searched: {searched_text(None, self.folder)}")
         raise DatasetError(
             f"{type(self).__name__}: file {name} not found in {where} (also looked for the "
-            f"uncompressed file and in {self.root / self.torchvision_folder / 'raw'}). Pass "
-            f"download=True to fetch it from {self.mirrors[0]}, or copy the IDX files there "
-            "(set $PDG_DATA or root= to use another directory).")
+            f"uncompressed file and in {self.root / self.torchvision_folder / 'raw'}{searched})."
+            f" Pass download=True to fetch it from {self.mirrors[0]}, or copy the IDX files "
+            "there (set $PDG_DATA or root= to use another directory).")
 
     def _download(self, name):
         dest_dir = self.root / self.folder

@@ -27,10 +27,10 @@ continues bit for bit.
 import math
 import os
 import tempfile
-from pathlib import Path
 
 import numpy as np
 
+from ..datasets.roots import cache_dir
 from .classification import to_numpy
 from .fid import class_histogram, total_variation
 
@@ -43,12 +43,6 @@ _VERSION = 1
 _EPOCHS, _BATCH, _LR, _SEED = 3, 64, 3e-3, 1
 
 _memo = {}
-
-
-def cache_dir():
-    """``$PDG_CACHE`` if set, else ``~/.cache/pydeepgen`` (the data lives in its ``data/``)."""
-    env = os.environ.get("PDG_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "pydeepgen"
 
 
 def _digits_m11():

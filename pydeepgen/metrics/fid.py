@@ -24,10 +24,10 @@ positive semi-definite S1, S2, tr sqrt(S1 S2) = tr sqrt(S1^1/2 S2 S1^1/2), and t
 matrix is symmetric PSD, so its square root comes from ``eigh`` with no complex arithmetic.
 """
 
-from pathlib import Path
-
 import numpy as np
 
+from ..datasets.mnist import MNIST
+from ..datasets.roots import data_root as _data_root
 from .classification import to_numpy
 
 __all__ = [
@@ -134,10 +134,11 @@ def total_variation(p, q):
 # MNIST data and the feature network
 # --------------------------------------------------------------------------------------
 
-def _default_data_root():
-    from ..datasets import default_root
-
-    return Path(default_root())
+def _mnist_root(root=None):
+    """MNIST's data root: ``root`` if given, else the one lookup of
+    :mod:`pydeepgen.datasets.roots` ($PDG_DATA, a shared/data folder beside the checkout
+    holding mnist/, the download folder)."""
+    return _data_root(root, need=MNIST._needs())
 
 
 _u8_cache = {}
@@ -145,14 +146,13 @@ _u8_cache = {}
 
 def load_mnist_u8(root=None, train=True, labels=False):
     """MNIST images as a uint8 (N, 28, 28) array in file order (and int64 labels if asked),
-    read by ``pdg.datasets.MNIST``; ``root`` None means the datasets' default root
-    (``$PDG_DATA``, else ``~/.cache/pydeepgen/data``). Cached per (root, split)."""
-    from ..datasets import MNIST
-
-    root = Path(root) if root is not None else _default_data_root()
-    key = (str(root.resolve()), bool(train))
+    read by ``pdg.datasets.MNIST``; ``root`` None means the datasets' data root
+    (:func:`pydeepgen.datasets.roots.data_root`: ``$PDG_DATA``, else a ``shared/data`` folder
+    beside the checkout holding ``mnist/``, else ``~/.cache/pydeepgen/data``). Cached per
+    (root, split)."""
+    key = (str(_mnist_root(root).resolve()), bool(train))
     if key not in _u8_cache:
-        ds = MNIST(root=root, train=train)
+        ds = MNIST(root=root, train=train)  # root None: its error names the places searched
         _u8_cache[key] = (np.asarray(ds.data.numpy(), dtype=np.uint8),
                           np.asarray(ds.targets.numpy(), dtype=np.int64))
     images, labs = _u8_cache[key]
@@ -219,10 +219,9 @@ _real_cache = {}
 
 
 def _real_features(protocol, n, data_root, classifier):
-    root = Path(data_root) if data_root is not None else _default_data_root()
-    key = (protocol, int(n), str(root.resolve()), id(classifier))
+    key = (protocol, int(n), str(_mnist_root(data_root).resolve()), id(classifier))
     if key not in _real_cache:
-        images = load_mnist_u8(root, train=(protocol == "lipizzaner"))
+        images = load_mnist_u8(data_root, train=(protocol == "lipizzaner"))
         if n > images.shape[0]:
             split = "training" if protocol == "lipizzaner" else "test"
             raise ValueError(f"n={n} exceeds the {images.shape[0]} MNIST {split} images")
@@ -289,12 +288,11 @@ def mnist_real_floor(protocol="clean", n=10000, data_root=None, classifier=None)
     if protocol not in PROTOCOLS:
         raise ValueError(f"mnist_real_floor: protocol must be one of {PROTOCOLS}, got "
                          f"{protocol!r}")
-    root = Path(data_root) if data_root is not None else _default_data_root()
-    images = load_mnist_u8(root, train=(protocol == "clean"))
+    images = load_mnist_u8(data_root, train=(protocol == "clean"))
     if int(n) > images.shape[0]:
         raise ValueError(f"mnist_real_floor: n={n} exceeds the {images.shape[0]} images of the "
                          f"other split")
-    return mnist_scores(u8_to_m11(images[: int(n)]), protocol, n, root, classifier)
+    return mnist_scores(u8_to_m11(images[: int(n)]), protocol, n, data_root, classifier)
 
 
 def label_accuracy(images, labels, classifier=None):

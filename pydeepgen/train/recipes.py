@@ -56,7 +56,9 @@ def _dataset_class(dataset):
 def fetch_data(dataset, data_root=None):
     """Download the files of ``dataset`` (both splits) that the data root lacks, for the
     datasets with a public source (:data:`DOWNLOADABLE`); returns the folder they are in, or
-    None for datasets that need no download (digits, airline, the synthetic ones)."""
+    None for datasets that need no download (digits, airline, the synthetic ones).
+    ``data_root`` None: the one lookup, :func:`pydeepgen.datasets.roots.data_root` (a
+    ``shared/data`` folder that already holds the files, else ``$PDG_CACHE/data``)."""
     if dataset not in DOWNLOADABLE:
         return None
     cls = _dataset_class(dataset)
@@ -70,7 +72,10 @@ def load_data(dataset, data_root=None, train=True, seed=0, limit=None, download=
     (image shape, classes, scaling) that checkpoints keep for sampling and evaluation.
 
     ``limit`` keeps the first ``limit`` samples (quick runs and tests). ``download``: fetch
-    missing MNIST/Fashion-MNIST files into the data root first."""
+    missing MNIST/Fashion-MNIST files into the data root first. ``data_root`` None: the one
+    lookup, :func:`pydeepgen.datasets.roots.data_root` (``$PDG_DATA``, a ``shared/data``
+    folder beside the checkout, ``~/.cache/pydeepgen/data``); ``info["data_root"]`` keeps
+    only a root that was given, so a checkpoint moved to another machine looks again."""
     from .. import datasets
 
     info = {"dataset": dataset, "data_root": None if data_root is None else str(data_root)}
