@@ -14,6 +14,7 @@ a non-zero exit status (2 for usage errors), never a traceback.
 
 import argparse
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -280,16 +281,56 @@ def print_digits_readout(trainer, log_path=None):
                                               if log_path is not None else ""))
 
 
+def start_distributed(args):
+    """--distributed: join the MPI job; ranks other than 0 print nothing to stdout (their
+    errors still reach stderr). Returns this process's rank (0 without --distributed)."""
+    if not getattr(args, "distributed", False):
+        return 0
+    from .distributed import comm
+
+    rank, world = comm.init()
+    if world == 1:
+        print("pydeepgen train: --distributed with one process (start it with mpiexec -n N; "
+              "without mpi4py: pip install \"pydeepgen[mpi]\")", file=sys.stderr)
+    if rank != 0:
+        sys.stdout = open(os.devnull, "w")
+    return rank
+
+
+def prepare_run_dir_once(args, out):
+    """prepare_run_dir on rank 0 only (an --overwrite must not race), then every rank on."""
+    if not getattr(args, "distributed", False):
+        return prepare_run_dir(args, out)
+    from .distributed import comm
+
+    err = None
+    if comm.rank() == 0:
+        try:
+            prepare_run_dir(args, out)
+        except CLIError as e:
+            err = e
+    comm.barrier()
+    if err is not None:
+        raise err
+    if not args.resume and any((out / f).is_file() for f in RUN_MARKERS):
+        raise UsageError(f"{out} holds a previous run: pass --resume or --overwrite")
+
+
 @command("train", "train a model: mlp, cnn, lstm, gan, cgan or dcgan")
 def _train(args):
     from .datasets import DatasetError
     from .train import recipes
 
+    if args.model == "lipizzaner":
+        return _train_lipizzaner(args)
+    start_distributed(args)
     out = Path(args.out) if args.out else Path("runs") / args.model
     check_resume(args, out)
     check_init_from(args)
     kw = dict(checkpoint_every=args.checkpoint_every, log_format=args.log_format,
               progress=not args.quiet, plot_every=args.checkpoint_every or 1)
+    if args.distributed:
+        kw["distributed"] = True
     if args.lr_schedule != "constant":
         kw["lr_schedule"] = args.lr_schedule
     if args.model in ("gan", "cgan", "dcgan"):
@@ -331,7 +372,7 @@ def _train(args):
         dropout = getattr(args, "dropout", None)  # the option comes with cli_generative
         if dropout is not None:
             kw["model_overrides"] = {"dropout": dropout}
-    prepare_run_dir(args, out)
+    prepare_run_dir_once(args, out)
     dataset = args.dataset or recipes.DEFAULT_DATASET[args.model]
     try:
         trainer = recipes.train(args.model, dataset=args.dataset, data_root=args.data_root,
@@ -349,6 +390,44 @@ def _train(args):
     print(f"wrote {out}/checkpoint.safetensors, {out}/log.{args.log_format}, {out}/losses.png"
           + (f", {out}/samples.png" if (out / "samples.png").is_file() else ""))
     print_digits_readout(trainer, out / f"log.{args.log_format}")
+    return 0
+
+
+def _train_lipizzaner(args):
+    """pydeepgen train lipizzaner: the coevolution grid (pydeepgen.coevolution), one cell
+    per MPI process; the MNIST or 8x8-digits GAN of each cell trains against its neighbours."""
+    from .coevolution.run import coevolve
+
+    out = Path(args.out) if args.out else Path("runs") / "lipizzaner"
+    dataset = args.dataset or "digits"
+    if dataset not in ("digits", "mnist"):
+        raise CLIError(f"lipizzaner trains on digits or mnist, not {dataset!r}")
+    try:
+        rows, cols = (int(v) for v in args.grid.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--grid must look like 2x2, got {args.grid!r}") from None
+    from .distributed import comm
+
+    comm.init()
+    if comm.rank() != 0:
+        sys.stdout = open(os.devnull, "w")
+    if args.resume and not (out / f"cell-{comm.rank()}.safetensors").is_file():
+        raise CLIError(f"--resume: no cell checkpoint in {out} (train without --resume first)")
+    if not args.resume and (out / "cell-0.safetensors").is_file() and not args.overwrite:
+        raise UsageError(f"{out} holds a previous grid run: pass --resume to continue it, "
+                         f"--overwrite to start over, or --out DIR")
+    try:
+        res = coevolve(f"{rows}x{cols}", dataset, iterations=args.iterations or 10,
+                       steps=args.cell_steps, batch_size=args.batch_size or 100,
+                       lr=args.lr or 2e-4, seed=args.seed, out=str(out),
+                       checkpoint_every=args.checkpoint_every, resume=args.resume,
+                       data_root=args.data_root, score_n=args.score_n,
+                       log=None if args.quiet else print)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if res is not None:
+        print(f"wrote {out}/ensemble.safetensors (+ .json manifest), {out}/summary.json and "
+              f"{out}/cell-<rank>.safetensors")
     return 0
 
 
@@ -390,7 +469,8 @@ def last_epoch_summary(trainer):
 def _configure_train(p):
     from .train.recipes import DATASETS, KINDS
 
-    p.add_argument("model", choices=KINDS, help="what to train")
+    p.add_argument("model", choices=KINDS + ("lipizzaner",),
+                   help="what to train (lipizzaner: the coevolution grid of GANs, under mpiexec)")
     p.add_argument("--dataset", choices=DATASETS, default=None,
                    help="training data (default: digits for gan and cgan; mnist for mlp, cnn, "
                         "dcgan, ae, vae and ddpm; airline for lstm). digits (scikit-learn's "
@@ -438,6 +518,16 @@ def _configure_train(p):
     p.add_argument("--threads", type=thread_count, default=None,
                    help="CPU threads (default: all)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    p.add_argument("--distributed", action="store_true",
+                   help="data-parallel over MPI: start with mpiexec -n N; --batch-size is per "
+                        "process, rank 0 writes the run (docs/distributed.md)")
+    c = p.add_argument_group("coevolution options (train lipizzaner)")
+    c.add_argument("--grid", default="2x2",
+                   help="rows x cols of the toroidal grid; needs rows*cols MPI processes")
+    c.add_argument("--iterations", type=positive_int, default=None,
+                   help="coevolution iterations (default 10)")
+    c.add_argument("--cell-steps", type=positive_int, default=10,
+                   help="training batches per cell and iteration")
     p.add_argument("--lr-schedule", choices=("constant", "cosine"), default="constant",
                    help="constant learning rate, or cosine decay to 0 over the run")
     g = p.add_argument_group("GAN options")
@@ -509,6 +599,13 @@ def _load_generator(path, prefer_ema=True):
             raise CLIError(f"{path} is not a Lipizzaner MNIST generator: "
                            f"{_one_line(e)}") from None
         return gan.eval(), {"kind": "gan", "data": {"dataset": "mnist", "image_shape": [1, 28, 28]}}
+    if Path(f"{path}.json").is_file():  # a coevolution ensemble (pydeepgen train lipizzaner)
+        from .coevolution import Ensemble
+
+        ens = Ensemble.load(str(path))
+        shape = list(ens.data_shape)
+        dataset = "mnist" if shape[-1] == 28 else "digits"
+        return ens.eval(), {"kind": "gan", "data": {"dataset": dataset, "image_shape": shape}}
     from .train.checkpoint import load_checkpoint
     from .train.recipes import model_from_checkpoint
 

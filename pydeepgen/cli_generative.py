@@ -68,6 +68,7 @@ def _train_generative(args):
     from .train import generative as G
 
     kind = args.model
+    _cli.start_distributed(args)
     out = Path(args.out) if args.out else Path("runs") / kind
     _cli.check_resume(args, out)
     _cli.check_init_from(args)
@@ -114,7 +115,9 @@ def _train_generative(args):
         kw["sampler"] = args.sampler
     if args.steps is not None:
         kw["sample_steps"] = args.steps
-    _cli.prepare_run_dir(args, out)
+    if args.distributed:
+        kw["distributed"] = True
+    _cli.prepare_run_dir_once(args, out)
     try:
         trainer = G.train(kind, dataset=dataset, data_root=args.data_root, epochs=args.epochs,
                           batch_size=args.batch_size, lr=args.lr, seed=args.seed, out_dir=out,

@@ -128,3 +128,49 @@ def test_ensemble_mixture_weights_and_round_trip(tmp_path):
     os.remove(path + ".json")
     with pytest.raises(FileNotFoundError, match="no manifest"):
         Ensemble.load(path)
+
+
+def _cli(args, n=1, cwd=None, timeout=300):
+    cmd = [sys.executable, "-m", "pydeepgen"] + args
+    env = dict(_env(), PDG_NO_MPI="1") if n == 1 else _env()
+    if n > 1:
+        cmd = ["mpiexec", "-n", str(n), "--oversubscribe", "--bind-to", "none"] + cmd
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
+@needs_mpi
+def test_cli_train_lipizzaner_then_sample_and_eval_the_ensemble(tmp_path):
+    out = tmp_path / "grid"
+    r = _cli(["train", "lipizzaner", "--grid", "2x2", "--iterations", "2", "--cell-steps", "2",
+              "--batch-size", "32", "--score-n", "100", "--out", str(out)], n=4)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count("iteration 2/2") == 1  # rank 0 alone prints
+    ens = out / "ensemble.safetensors"
+    assert ens.is_file() and (out / "summary.json").is_file()
+    s = _cli(["sample", str(ens), "--n", "12"], cwd=tmp_path)
+    assert s.returncode == 0 and (out / "samples" / "sample-seed0.png").is_file(), s.stderr
+    e = _cli(["eval", str(ens), "--metric", "digits", "--n", "200"], cwd=tmp_path)
+    assert e.returncode == 0 and "tvd to uniform" in e.stdout, e.stderr
+    again = _cli(["train", "lipizzaner", "--grid", "2x2", "--out", str(out)], n=4)
+    assert again.returncode == 2 and "--resume" in again.stderr
+
+
+@needs_mpi
+def test_cli_train_distributed(tmp_path):
+    out = tmp_path / "mlp"
+    r = _cli(["train", "mlp", "--dataset", "digits", "--epochs", "1", "--batch-size", "32",
+              "--distributed", "--out", str(out)], n=2)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count("done:") == 1 and (out / "checkpoint.safetensors").is_file()
+
+
+def test_cli_lipizzaner_grid_needs_its_processes(tmp_path):
+    if pdg.distributed.world_size() != 1:
+        pytest.skip("running under mpiexec")
+    r = _cli(["train", "lipizzaner", "--grid", "3x3", "--out", str(tmp_path / "g")])
+    assert r.returncode == 2 and "a 3x3 grid needs 9 processes" in r.stderr
+    bad = _cli(["train", "lipizzaner", "--grid", "three", "--out", str(tmp_path / "g")])
+    assert bad.returncode == 2 and "--grid must look like 2x2" in bad.stderr
+    one = _cli(["train", "mlp", "--dataset", "digits", "--epochs", "1", "--distributed",
+                "--out", str(tmp_path / "m")])
+    assert one.returncode == 0 and "--distributed with one process" in one.stderr

@@ -31,11 +31,34 @@ class Ensemble:
         self.config = dict(config or {})
         self.sources = list(sources or [])
 
+    conditional = False  # the CLI's sample/eval treat an ensemble like one generator
+
     def __len__(self):
         return len(self.generators)
 
-    def sample(self, n, seed=0):
-        """``n`` samples (a tensor), each from a member drawn with the mixture weights."""
+    @property
+    def data_shape(self):
+        return self.generators[0].data_shape
+
+    @property
+    def latent_dim(self):
+        return self.generators[0].latent_dim
+
+    def sample_noise(self, n, generator=None):
+        return self.generators[0].sample_noise(n, generator)
+
+    def eval(self):
+        for g in self.generators:
+            g.eval()
+        return self
+
+    def sample(self, n, seed=0, generator=None):
+        """``n`` samples (a tensor), each from a member drawn with the mixture weights;
+        ``generator`` (a pdg.Generator), when given, chooses the seed."""
+        if generator is not None:
+            from ..ops.creation import randint
+
+            seed = int(randint(0, 2**31 - 1, (1,), generator=generator).item())
         rng = np.random.default_rng(seed)
         counts = rng.multinomial(int(n), self.weights)
         parts = []
