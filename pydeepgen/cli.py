@@ -145,6 +145,7 @@ GAN_OPTION_DEFAULTS = (("loss", "bce"), ("d_steps", 1), ("lr_g", None), ("lr_d",
                        ("ema", None), ("label_smoothing", 0.0), ("instance_noise", 0.0),
                        ("score_every", 0), ("score_protocol", "clean"), ("d_dropout", 0.0),
                        ("mode_seeking", 0.0), ("d_spectral_norm", False), ("noise", None),
+                       ("d_minibatch_std", 0),
                        ("info_weight", 0.0))
 
 
@@ -353,6 +354,10 @@ def _train(args):
             if args.model == "cgan":
                 raise CLIError("--d-spectral-norm applies to gan and dcgan, not cgan")
             kw.setdefault("model_overrides", {})["d_spectral_norm"] = True
+        if args.d_minibatch_std:
+            if args.model != "gan":
+                raise CLIError("--d-minibatch-std applies to the MLP gan")
+            kw.setdefault("model_overrides", {})["d_minibatch_std"] = args.d_minibatch_std
         if args.info_weight:
             if args.noise != "mixture":
                 raise CLIError(f"--info-weight needs --noise mixture (its components are the "
@@ -556,6 +561,9 @@ def _configure_train(p):
                         "(default: normal)")
     g.add_argument("--d-spectral-norm", action="store_true",
                    help="spectral normalization of the discriminator's layers (gan, dcgan)")
+    g.add_argument("--d-minibatch-std", type=nonnegative_int, default=0, metavar="GROUP",
+                   help="minibatch standard deviation feature in the discriminator over groups "
+                        "of GROUP samples (Karras et al. 2018; gan; 0: off)")
     g.add_argument("--info-weight", type=finite_nonnegative_float, default=0.0,
                    help="InfoGAN: weight of the term that makes each mixture component "
                         "recognisable to a head on the discriminator (gan, dcgan; needs "

@@ -21,7 +21,7 @@ from ..nn import functional as F
 from ._util import as_tuple, mlp_layers
 
 __all__ = ["GAN", "ConditionalGAN", "DCGAN", "gan_losses", "GAN_LOSSES", "gaussian_gan",
-           "line_gan"]
+           "line_gan", "MinibatchStdDev"]
 
 GAN_LOSSES = ("bce", "saturating", "lsgan", "hinge")
 
@@ -53,6 +53,50 @@ def _spectral_norm_layers(seq):
     for m in seq.modules():
         if isinstance(m, (nn.Linear, nn.Conv2d)):
             spectral_norm(m)
+
+
+class MinibatchStdDev(nn.Module):
+    """Minibatch standard deviation (Karras et al. 2018, ProGAN section 3): appends one feature
+    to each sample of a (N, F) batch, the standard deviation of the features over the sample's
+    group, averaged over the features. The batch is split into groups of ``group_size``
+    samples (sample i in group i mod N/g, as in ProGAN; g is the largest divisor of N that is
+    at most ``group_size``; ``group_size=0``: the whole batch is one group). A collapsed
+    generator's batch has a small spread, which the discriminator then sees directly.
+
+    ``std = sqrt(mean((x - mean x)^2) + eps)`` over the group (biased, eps inside the root so
+    the gradient stays finite when the group is identical)."""
+
+    def __init__(self, group_size=4, eps=1e-8):
+        super().__init__()
+        if int(group_size) < 0:
+            raise ValueError(f"MinibatchStdDev: group_size must be >= 0, got {group_size}")
+        self.group_size, self.eps = int(group_size), float(eps)
+
+    def group(self, n):
+        g = n if self.group_size == 0 else min(self.group_size, n)
+        while n % g:
+            g -= 1
+        return g
+
+    def forward(self, x):
+        import pydeepgen as pdg
+
+        if x.dim() != 2:
+            raise ValueError(f"MinibatchStdDev: expects (N, F) features, got shape "
+                             f"{tuple(x.shape)}")
+        n, f = x.shape
+        if n == 0:
+            return pdg.cat([x, x[:, :1]], dim=1)
+        g = self.group(n)
+        m = n // g
+        y = x.reshape(g, m, f)
+        d = y - y.mean(0, keepdim=True)
+        s = ((d * d).mean(0) + self.eps).sqrt().mean(1)  # (m,): one value per group
+        feat = s.reshape(1, m, 1).expand(g, m, 1).reshape(n, 1)
+        return pdg.cat([x, feat], dim=1)
+
+    def extra_repr(self):
+        return f"group_size={self.group_size}"
 
 
 class _GANBase(nn.Module):
@@ -169,7 +213,7 @@ class GAN(_GANBase):
     def __init__(self, data_dim=784, latent_dim=64, g_hidden=(256, 256), d_hidden=(256, 256),
                  g_activation="leaky_relu", d_activation="leaky_relu", out_activation="tanh",
                  noise="normal", data_shape=None, d_dropout=0.0, d_spectral_norm=False,
-                 noise_components=10, noise_scale=1.0, info_head=False):
+                 noise_components=10, noise_scale=1.0, info_head=False, d_minibatch_std=0):
         super().__init__()
         data_shape = tuple(data_shape) if data_shape is not None else (int(data_dim),)
         if math.prod(data_shape) != int(data_dim):
@@ -186,11 +230,20 @@ class GAN(_GANBase):
         self.data_shape = data_shape
         self.generator = nn.Sequential(*mlp_layers(self.latent_dim, as_tuple(g_hidden),
                                                    self.data_dim, g_activation, out_activation))
-        self.discriminator = nn.Sequential(*mlp_layers(self.data_dim, as_tuple(d_hidden), 1,
-                                                       d_activation, "sigmoid", d_dropout))
+        d_layers = mlp_layers(self.data_dim, as_tuple(d_hidden), 1, d_activation, "sigmoid",
+                              d_dropout)
+        if int(d_minibatch_std) < 0:
+            raise ValueError(f"GAN: d_minibatch_std must be >= 0 (0: off), got "
+                             f"{d_minibatch_std}")
+        if d_minibatch_std:  # the std feature goes into D's last Linear (ProGAN's placement)
+            self.config["d_minibatch_std"] = int(d_minibatch_std)
+            last = max(i for i, m in enumerate(d_layers) if isinstance(m, nn.Linear))
+            d_layers[last] = nn.Linear(d_layers[last].in_features + 1, 1)
+            d_layers.insert(last, MinibatchStdDev(int(d_minibatch_std)))
+        self.discriminator = nn.Sequential(*d_layers)
         if d_spectral_norm:
             _spectral_norm_layers(self.discriminator)
-        self._init_info_head(info_head, as_tuple(d_hidden)[-1])
+        self._init_info_head(info_head, as_tuple(d_hidden)[-1] + (1 if d_minibatch_std else 0))
 
     def generate(self, z):
         x = self.generator(z)
