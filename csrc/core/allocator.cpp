@@ -27,6 +27,24 @@ Cache& cache() {
 
 }  // namespace
 
+// Under AddressSanitizer (tools/sanitize.sh) a block's slack past the bytes asked for, and
+// a cached block as a whole, are poisoned: an overflow into the bucket's rounding or a use
+// of a freed (cached) block is reported, not hidden by the cache.
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define PDG_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define PDG_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define PDG_POISON(p, n) ((void)(p), (void)(n))
+#define PDG_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+static void* handed_out(void* p, size_t b, size_t nbytes) {
+    PDG_UNPOISON(p, b);
+    PDG_POISON(static_cast<char*>(p) + nbytes, b - nbytes);
+    return p;
+}
+
 size_t cpu_bucket_size(size_t n) {
     if (n <= 64) return 64;
     size_t p = 64;
@@ -52,7 +70,7 @@ void* cpu_alloc(size_t nbytes, size_t* bucket) {
             if (c.stats.allocated_bytes > c.stats.peak_allocated_bytes)
                 c.stats.peak_allocated_bytes = c.stats.allocated_bytes;
             *bucket = b;
-            return p;
+            return handed_out(p, b, nbytes);
         }
     }
     void* p = std::aligned_alloc(64, b);
@@ -66,7 +84,7 @@ void* cpu_alloc(size_t nbytes, size_t* bucket) {
     if (c.stats.allocated_bytes > c.stats.peak_allocated_bytes)
         c.stats.peak_allocated_bytes = c.stats.allocated_bytes;
     *bucket = b;
-    return p;
+    return handed_out(p, b, nbytes);
 }
 
 void cpu_free(void* ptr, size_t bucket) {
@@ -75,9 +93,11 @@ void cpu_free(void* ptr, size_t bucket) {
     std::lock_guard<std::mutex> lock(c.mu);
     c.stats.allocated_bytes -= int64_t(bucket);
     if (c.stats.cached_bytes + int64_t(bucket) > c.limit) {
+        PDG_UNPOISON(ptr, bucket);
         std::free(ptr);
         return;
     }
+    PDG_POISON(ptr, bucket);  // cached: no one may touch it until it is handed out again
     c.free_lists[bucket].push_back(ptr);
     c.stats.cached_bytes += int64_t(bucket);
 }
@@ -86,7 +106,10 @@ void cpu_empty_cache() {
     Cache& c = cache();
     std::lock_guard<std::mutex> lock(c.mu);
     for (auto& kv : c.free_lists)
-        for (void* p : kv.second) std::free(p);
+        for (void* p : kv.second) {
+            PDG_UNPOISON(p, kv.first);
+            std::free(p);
+        }
     c.free_lists.clear();
     c.stats.cached_bytes = 0;
 }
