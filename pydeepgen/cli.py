@@ -287,15 +287,21 @@ def start_distributed(args):
     errors still reach stderr). Returns this process's rank (0 without --distributed)."""
     if not getattr(args, "distributed", False):
         return 0
-    from .distributed import comm
-
-    rank, world = comm.init()
+    rank, world = _join_mpi()
     if world == 1:
         print("pydeepgen train: --distributed with one process (start it with mpiexec -n N; "
               "without mpi4py: pip install \"pydeepgen[mpi]\")", file=sys.stderr)
+    return rank
+
+
+def _join_mpi():
+    """(rank, world) of the MPI job; every rank but 0 stops writing to stdout."""
+    from .distributed import comm
+
+    rank, world = comm.init()
     if rank != 0:
         sys.stdout = open(os.devnull, "w")
-    return rank
+    return rank, world
 
 
 def prepare_run_dir_once(args, out):
@@ -411,12 +417,8 @@ def _train_lipizzaner(args):
         rows, cols = (int(v) for v in args.grid.lower().split("x"))
     except ValueError:
         raise UsageError(f"--grid must look like 2x2, got {args.grid!r}") from None
-    from .distributed import comm
-
-    comm.init()
-    if comm.rank() != 0:
-        sys.stdout = open(os.devnull, "w")
-    if args.resume and not (out / f"cell-{comm.rank()}.safetensors").is_file():
+    rank, _ = _join_mpi()
+    if args.resume and not (out / f"cell-{rank}.safetensors").is_file():
         raise CLIError(f"--resume: no cell checkpoint in {out} (train without --resume first)")
     if not args.resume and (out / "cell-0.safetensors").is_file() and not args.overwrite:
         raise UsageError(f"{out} holds a previous grid run: pass --resume to continue it, "

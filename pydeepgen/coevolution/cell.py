@@ -56,6 +56,11 @@ def _load_vector(gan, vec):
     return float(vec[off]), float(vec[off + 1])
 
 
+def _adam(module, lr):
+    """Lipizzaner's optimizer for either network of a cell."""
+    return Adam(module.parameters(), lr=lr, betas=(0.5, 0.999))
+
+
 class Cell:
     def __init__(self, grid, data, gan_config, batch_size=100, lr=2e-4, loss="bce", steps=10,
                  mixture_every=1, mixture_sigma=0.25, score_fn=None, score_n=1000, seed=0):
@@ -76,8 +81,8 @@ class Cell:
         self.history = []
 
     def _new_optimizers(self):
-        self.opt_g = Adam(self.gan.generator.parameters(), lr=self.lr_g, betas=(0.5, 0.999))
-        self.opt_d = Adam(self.gan.discriminator.parameters(), lr=self.lr_d, betas=(0.5, 0.999))
+        self.opt_g = _adam(self.gan.generator, self.lr_g)
+        self.opt_d = _adam(self.gan.discriminator, self.lr_d)
 
     def _rng(self, what):
         return np.random.default_rng([self.seed, self.grid.rank, self.iteration, what])
@@ -145,12 +150,12 @@ class Cell:
                 src = pop[win].generator if which == "g" else pop[win].discriminator
                 dst = self.gan.generator if which == "g" else self.gan.discriminator
                 dst.load_state_dict(src.state_dict())
-                if which == "g":
+                if which == "g":  # the winner's learning rate comes with it; Adam starts afresh
                     self.lr_g = lrs[win][0]
-                    self.opt_g = Adam(self.gan.generator.parameters(), lr=self.lr_g, betas=(0.5, 0.999))
+                    self.opt_g = _adam(dst, self.lr_g)
                 else:
                     self.lr_d = lrs[win][1]
-                    self.opt_d = Adam(self.gan.discriminator.parameters(), lr=self.lr_d, betas=(0.5, 0.999))
+                    self.opt_d = _adam(dst, self.lr_d)
 
     def _mutate(self, rng):
         for name in ("lr_g", "lr_d"):
